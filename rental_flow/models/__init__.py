@@ -1,1 +1,12 @@
-
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import rental_mandate
+from . import rental_property
+from . import rental_lease
+from . import rental_virtual_iban_pool
+from . import rental_virtual_iban
+from . import account_move
+from . import account_move_line
+from . import chart_template
+from . import rental_demo
