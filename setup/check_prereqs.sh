@@ -28,9 +28,9 @@ print(f"Odoo {odoo.release.version} at {odoo.__path__[0]}")
     if odoo_msg="$("${PYTHON}" -c "${odoo_probe}" 2>&1)"; then
         say "OK: ${odoo_msg}"
     else
-        fail "Odoo 18.0 is not importable by ${PYTHON}: ${odoo_msg}." \
-            "Install Odoo 18.0 (see setup/README-setup.md) or set ODOO_PATH to the" \
-            "directory that contains the 'odoo' package (an Odoo 18.0 source checkout)."
+        fail "Odoo 18.0 is not usable by ${PYTHON}: ${odoo_msg}." \
+            "Install Odoo 18.0 and its requirements.txt (see setup/README-setup.md), or set" \
+            "ODOO_PATH to the directory that holds the odoo package of an Odoo 18.0 checkout."
     fi
 fi
 

@@ -45,6 +45,8 @@ create_db_with_addons() {
     local demo_args=(--without-demo=all)
     [[ "${demo}" == "demo" ]] && demo_args=()
     drop_db "${db}"
+    mkdir -p "${BUILD_DIR}"
+    : >"${log}"  # odoo appends to its log file
     say "Creating database ${db} and installing ${RENTAL_FLOW_ADDONS}" \
         "($([[ "${demo}" == "demo" ]] && echo "with" || echo "without") demo data)..."
     local start=${SECONDS} rc=0
