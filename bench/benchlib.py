@@ -1,0 +1,71 @@
+"""Helpers shared by the benchmarks of bench/ (run by `make bench`, see bench/README.md).
+
+A benchmark is a standalone script ``bench/bench_<name>.py`` printing one JSON line per
+figure with :func:`emit`. Engine benchmarks call :func:`use_repo_addons` and import
+``odoo.addons.<addon>.engines...``; benchmarks that need a database carry the line
+``# bench: needs-database`` and use :func:`odoo_env`.
+"""
+
+import contextlib
+import json
+import os
+import sys
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def use_repo_addons():
+    """Make ``odoo.addons.<rental_flow addon>`` importable without a configured Odoo."""
+    import odoo.addons
+
+    if REPO_ROOT not in odoo.addons.__path__:
+        odoo.addons.__path__.append(REPO_ROOT)
+
+
+def emit(metric, value, unit, target=None, higher_is_better=False, **extra):
+    """Print one figure as a JSON line; ``ok`` compares ``value`` with ``target``."""
+    record = {"metric": metric, "value": value, "unit": unit}
+    if target is not None:
+        record["target"] = target
+        record["ok"] = value >= target if higher_is_better else value <= target
+    record.update(extra)
+    print(json.dumps(record), flush=True)
+    return record
+
+
+@contextlib.contextmanager
+def timer():
+    """Context manager yielding a dict whose ``seconds`` is set on exit."""
+    result = {"seconds": None}
+    start = time.perf_counter()
+    try:
+        yield result
+    finally:
+        result["seconds"] = time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def odoo_env(commit=False):
+    """Yield a superuser ``odoo.api.Environment`` on the database ``$BENCH_DB``.
+
+    The Odoo configuration is read from ``$ODOO_RC`` (both are set by ``make bench``).
+    The transaction is rolled back on exit unless ``commit`` is true.
+    """
+    db_name = os.environ.get("BENCH_DB")
+    if not db_name or not os.environ.get("ODOO_RC"):
+        sys.exit("BENCH_DB and ODOO_RC must be set: run this benchmark with `make bench`")
+    import odoo
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["--log-level=warn", f"--database={db_name}"])
+    registry = Registry(db_name)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        try:
+            yield env
+        finally:
+            if commit:
+                cr.commit()
+            else:
+                cr.rollback()
