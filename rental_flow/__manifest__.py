@@ -8,7 +8,7 @@
     "author": "Rental Flow",
     "website": "https://github.com/rental-flow/rental-flow",
     "depends": ["account", "base_iban", "mail", "portal"],
-    "external_dependencies": {"python": ["schwifty", "python-stdnum"]},
+    "external_dependencies": {"python": ["schwifty", "python-stdnum", "qrcode"]},
     "data": [
         "security/rental_security.xml",
         "security/ir.model.access.csv",

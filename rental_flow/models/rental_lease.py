@@ -400,18 +400,53 @@ class RentalLease(models.Model):
         return action
 
     @api.model
-    def _cron_issue_rent_calls(self):
-        """Issue, for every running lease, the rent calls due within the advance period."""
-        companies = self.env["res.company"].search([])
-        for company in companies:
-            leases = self.with_company(company).search(
-                [("state", "=", "running"), ("company_id", "=", company.id)]
+    def _cron_issue_rent_calls(self, batch_size=2000):
+        """Issue the rent calls due within each company's advance, by batches.
+
+        Each run handles at most ``batch_size`` leases and reports its progress: the
+        scheduler commits and runs the job again at once while leases remain, so a large
+        portfolio is processed in several transactions and a failure loses one batch only.
+        """
+        todo = self._leases_missing_current_call()
+        batch = todo[:batch_size]
+        batch._issue_rent_calls()
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(todo) - len(batch))
+
+    def _leases_missing_current_call(self):
+        """Running leases whose period due within the advance has no rent call yet."""
+        today = fields.Date.context_today(self)
+        lease_ids = []
+        for company in self.env["res.company"].search([]):
+            horizon = today + timedelta(days=company.rental_call_advance_days)
+            month = rent_schedule.period_start_of(horizon, "monthly")
+            quarter = rent_schedule.period_start_of(horizon, "quarterly")
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT l.id FROM rental_lease l
+                     WHERE l.state = 'running' AND l.company_id = %(company)s
+                       AND l.date_start <= %(horizon)s
+                       AND NOT EXISTS (
+                           SELECT 1 FROM account_move m
+                            WHERE m.rental_lease_id = l.id
+                              AND m.move_type = 'out_invoice'
+                              AND m.state != 'cancel'
+                              AND m.rental_call_kind = 'rent'
+                              AND m.rental_period_start = CASE l.rent_period
+                                  WHEN 'quarterly' THEN %(quarter)s::date ELSE %(month)s::date END)
+                       AND (l.date_end IS NULL OR l.date_end >= CASE l.rent_period
+                                  WHEN 'quarterly' THEN %(quarter)s::date ELSE %(month)s::date END)
+                     ORDER BY l.id
+                    """,
+                    company=company.id,
+                    horizon=horizon,
+                    month=month,
+                    quarter=quarter,
+                )
             )
-            for start in range(0, len(leases), RENT_CALL_BATCH):
-                batch = leases[start : start + RENT_CALL_BATCH]
-                batch._issue_rent_calls()
-                if not self.env.registry.in_test_mode():
-                    self.env.cr.commit()  # keep what is done if a later batch fails
+            lease_ids += [row[0] for row in self.env.cr.fetchall()]
+        return self.browse(lease_ids)
 
     def _issue_rent_calls(self, until=None, invoice_date=None):
         """Issue the missing rent calls of the leases up to ``until`` and post them.

@@ -75,14 +75,14 @@ class TestRentCalls(RentalTestCommon):
         self.assertEqual(len(again), 1)
 
     def test_first_and_last_periods_are_prorated(self):
-        lease = self.make_lease(start=date(2026, 1, 15), end=date(2026, 3, 10), rent=930.0,
+        lease = self.make_lease(start=date(2027, 1, 15), end=date(2027, 3, 10), rent=930.0,
                                 charges=62.0)
-        lease._issue_rent_calls(until=date(2026, 12, 1))
+        lease._issue_rent_calls(until=date(2027, 12, 1))
         calls = self.calls(lease)
         self.assertEqual(calls.mapped("rental_period_start"),
-                         [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)])
+                         [date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)])
         self.assertEqual(calls.mapped("amount_total"), [544.0, 992.0, 320.0])
-        self.assertEqual(calls[0].invoice_date_due, date(2026, 1, 15))
+        self.assertEqual(calls[0].invoice_date_due, date(2027, 1, 15))
         self.assertIn("17/31", calls[0].invoice_line_ids[0].name)
 
     def test_quarterly_rent_calls(self):

@@ -67,7 +67,7 @@ class TestVirtualIban(RentalTestCommon):
 
     def test_import_with_errors_creates_nothing_and_reports_lines(self):
         wizard = self.import_file(
-            "FR7617338000030000000000919\n"  # valid, new
+            "FR7617338000030000000005090\n"  # valid, new
             "FR7617338000030000000000144\n"  # bad check digits
             "FR7617338000030000000000143\n"  # already in the pool
             "FR7617338000010000000010067\n"  # the master account itself
@@ -78,7 +78,7 @@ class TestVirtualIban(RentalTestCommon):
         self.assertIn("Line 4", wizard.report)
         self.assertIn("Nothing was imported", wizard.report)
         self.assertFalse(
-            self.env["rental.virtual.iban"].search([("name", "=", "FR7617338000030000000000919")])
+            self.env["rental.virtual.iban"].search([("name", "=", "FR7617338000030000000005090")])
         )
 
     def test_allocation_on_demand_and_history(self):
@@ -150,7 +150,7 @@ class TestVirtualIban(RentalTestCommon):
         Iban = self.env["rental.virtual.iban"]
         self.assertEqual(Iban._find_property(iban.name, today), self.unit)
         self.assertFalse(Iban._find_property(iban.name, today + timedelta(days=1)))
-        self.assertFalse(Iban._find_property("FR7617338000030000000000919", today))
+        self.assertFalse(Iban._find_property("FR7617338000030000000005090", today))
 
     def test_search_properties_by_current_or_past_virtual_iban(self):
         self.unit.action_assign_virtual_iban()
