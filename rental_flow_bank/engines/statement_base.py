@@ -279,10 +279,11 @@ class BaseParser:
             Decimal(0),
         )
         if opening.amount + total != closing.amount:
+            name = f"Statement {statement.statement_id}" if statement.statement_id else "Statement"
             statement.warnings.append(
-                f"Statement {statement.statement_id or ''} of {statement.account_key}: opening "
-                f"balance {opening.amount} + lines {total} = {opening.amount + total}, but the "
-                f"closing balance is {closing.amount}."
+                f"{name} of {statement.account_key}: opening balance {opening.amount} + lines "
+                f"{total} = {opening.amount + total}, but the closing balance is "
+                f"{closing.amount}."
             )
 
     # -- unique import ids -------------------------------------------------------

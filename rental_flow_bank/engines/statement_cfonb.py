@@ -133,9 +133,11 @@ class Cfonb120Parser(BaseParser):
 
     def _split_records(self, text: str) -> list[_Record]:
         """Cut the text into records, checking their length and code."""
+        text = text.rstrip("\x1a")  # DOS end-of-file mark
         if "\n" in text or "\r" in text:
             raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            records = [(t, n) for n, t in enumerate(raw_lines, start=1) if t.strip()]
+            # blank lines and a DOS end-of-file mark (Ctrl-Z) are ignored
+            records = [(t, n) for n, t in enumerate(raw_lines, start=1) if t.strip(" \t\x1a")]
         else:
             if len(text) % RECORD_LENGTH:
                 raise StatementParseError(
@@ -188,7 +190,7 @@ class Cfonb120Parser(BaseParser):
     @staticmethod
     def _date(record: _Record, start: int, what: str, required: bool = True) -> date | None:
         text = record.text[start : start + 6]
-        if not text.strip() and not required:
+        if not required and text in ("      ", "000000"):
             return None
         try:
             if not text.isdigit():

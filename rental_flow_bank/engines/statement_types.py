@@ -254,6 +254,11 @@ class CsvMapping:
     sheet_name: str | None = None
 
     def __post_init__(self):
+        # A single value where a list is expected (hand-written JSON) is accepted.
+        for name in ("date_formats", "label_columns", "debit_values"):
+            value = getattr(self, name)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                setattr(self, name, [value])
         self.validate()
 
     def column_fields(self) -> dict[str, ColumnRef]:
@@ -283,7 +288,11 @@ class CsvMapping:
             problems.append("the thousands separator must differ from the decimal separator")
         if len(self.delimiter) != 1 or len(self.quotechar) != 1:
             problems.append("the delimiter and the quote character must be one character each")
-        if not self.date_formats or not all(isinstance(f, str) for f in self.date_formats):
+        if (
+            not isinstance(self.date_formats, list)
+            or not self.date_formats
+            or not all(isinstance(f, str) and "%" in f for f in self.date_formats)
+        ):
             problems.append("give at least one date format, e.g. '%d/%m/%Y'")
         if (
             isinstance(self.skip_rows, bool)
@@ -291,6 +300,8 @@ class CsvMapping:
             or (self.skip_rows < 0)
         ):
             problems.append("skip_rows must be a non-negative integer")
+        if not isinstance(self.label_columns, list) or not isinstance(self.debit_values, list):
+            problems.append("label_columns and debit_values must be lists")
         columns = list(self.column_fields().items()) + [
             ("label_columns", c) for c in self.label_columns
         ]

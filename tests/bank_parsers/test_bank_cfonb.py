@@ -163,6 +163,26 @@ def test_no_decimals_currency():
     assert result.lines[0].currency == "XPF"
 
 
+def test_dos_end_of_file_mark_and_missing_value_date():
+    lines = records()
+    lines[1] = lines[1][:42] + "000000" + lines[1][48:]
+    data = ("\r\n".join(lines) + "\r\n\x1a").encode("latin-1")
+    result = parse(data)
+    assert result.statements[0].lines[0].value_date is None
+    joined = "".join(lines).encode("latin-1") + b"\x1a"
+    assert len(parse(joined).lines) == len(result.lines)
+
+
+def test_balance_mismatch_is_a_warning():
+    lines = records()
+    lines[13] = S.cfonb_record("07", MAIN, "050126", Decimal("9077.85"))
+    result = parse("\r\n".join(lines).encode("latin-1"))
+    assert result.warnings == [
+        f"Statement of {S.MASTER_IBAN}: opening balance 10000.00 + lines -922.16 = 9077.84, "
+        "but the closing balance is 9077.85."
+    ]
+
+
 # -- bad input -----------------------------------------------------------------------
 
 

@@ -150,6 +150,13 @@ def test_mapping_round_trips_through_json():
     assert mapping.to_dict()["label_columns"] == ["Libellé", "Détail"]
 
 
+def test_single_values_where_lists_are_expected():
+    mapping = CsvMapping.from_dict(
+        {"date_column": "d", "amount_column": "a", "date_formats": "%Y-%m-%d", "label_columns": "l"}
+    )
+    assert mapping.date_formats == ["%Y-%m-%d"] and mapping.label_columns == ["l"]
+
+
 def test_columns_by_index_without_header():
     data = b"05/01/2026;VIR A;100,00\n06/01/2026;VIR B;-1 000,00\n"
     mapping = {
@@ -343,6 +350,8 @@ def test_csv_without_mapping():
         ),
         ({"date_column": -1, "amount_column": 1}, "cannot be negative"),
         ({"date_column": "d", "amount_column": "a", "date_formats": []}, "date format"),
+        ({"date_column": "d", "amount_column": "a", "date_formats": ["dd/mm/yyyy"]}, "date format"),
+        ({"date_column": "d", "amount_column": "a", "label_columns": {"x": 1}}, "must be lists"),
     ],
 )
 def test_invalid_mappings(data, message):
