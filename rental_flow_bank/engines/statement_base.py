@@ -34,7 +34,7 @@ from .statement_types import (
     StatementParseError,
 )
 
-_PLAIN_DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _WHITESPACE = re.compile(r"\s+")
 # Characters used as thousands separators in bank exports: space, no-break space,
 # narrow no-break space, apostrophe (Swiss), plus '.'/',' when not the decimal mark.
@@ -53,7 +53,7 @@ def clean_text(value: str | None) -> str | None:
 def parse_decimal(text: str | None, what: str, location: str | None = None) -> Decimal:
     """Parse a plain decimal number such as ``"1234.56"`` (no separators)."""
     value = (text or "").strip()
-    if not _PLAIN_DECIMAL.match(value):
+    if not _PLAIN_DECIMAL.fullmatch(value):
         raise StatementParseError(f"{what} {value!r} is not a valid amount.", location)
     return Decimal(value)
 

@@ -266,6 +266,7 @@ class CamtParser(BaseParser):
         return result
 
     def _read_document(self, data: bytes, fmt: str, version: str, result: ParseResult):
+        """Stream the document: group header, then each statement and its entries."""
         self._namespace = CAMT_NAMESPACE_PREFIX + version
         ns = "{" + self._namespace + "}"
         ns_len = len(ns)
@@ -286,12 +287,8 @@ class CamtParser(BaseParser):
                     )
                 elif name == stmt_name:
                     context = None
-                continue
-            if name == "GrpHdr":
-                self._reading(element, "GrpHdr")
-                header = element_to_dict(element, ns_len)
-                result.message_id = text(header, "MsgId")
-                result.creation_datetime = self._datetime(text(header, "CreDtTm"), "CreDtTm")
+            elif name == "GrpHdr":
+                self._read_group_header(element, ns_len, result)
             elif name == "Ntry":
                 parent = element.getparent()
                 if parent is None or parent.tag != ns + stmt_name:
@@ -301,17 +298,9 @@ class CamtParser(BaseParser):
                     )
                 if context is None:
                     context = self._start_statement(parent, ns_len, version, result, stmt_name)
-                context.entry_count += 1
-                self._reading(element, f"{context.path}/Ntry[{context.entry_count}]")
-                entry = element_to_dict(element, ns_len)
-                context.statement.lines.extend(self._lines_from_entry(context, entry))
-                element.clear()
-                previous = element.getprevious()
-                while previous is not None and previous.tag == element.tag:
-                    parent.remove(previous)
-                    previous = element.getprevious()
+                self._read_entry(element, ns_len, context)
             elif name == stmt_name:
-                if context is None:
+                if context is None:  # a statement without entries
                     self._start_statement(element, ns_len, version, result, stmt_name)
                 context = None
                 element.clear()
@@ -321,6 +310,25 @@ class CamtParser(BaseParser):
             )
         if not result.statements:
             raise StatementParseError(f"The {fmt} file contains no {stmt_name} element.")
+
+    def _read_group_header(self, element, ns_len: int, result: ParseResult) -> None:
+        self._reading(element, "GrpHdr")
+        header = element_to_dict(element, ns_len)
+        result.message_id = text(header, "MsgId")
+        result.creation_datetime = self._datetime(text(header, "CreDtTm"), "CreDtTm")
+
+    def _read_entry(self, element, ns_len: int, context: _StatementContext) -> None:
+        """Turn one ``Ntry`` into lines, then free it (and the entries read before)."""
+        context.entry_count += 1
+        self._reading(element, f"{context.path}/Ntry[{context.entry_count}]")
+        entry = element_to_dict(element, ns_len)
+        context.statement.lines.extend(self._lines_from_entry(context, entry))
+        element.clear()
+        parent = element.getparent()
+        previous = element.getprevious()
+        while previous is not None and previous.tag == element.tag:
+            parent.remove(previous)
+            previous = element.getprevious()
 
     def _check_root(self, element, version: str) -> None:
         docinfo = element.getroottree().docinfo

@@ -400,6 +400,15 @@ def test_statement_without_account():
     expect_error(etree.tostring(root), "the statement has no Acct element", "Stmt[1]")
 
 
+def test_entry_outside_a_statement():
+    data = (
+        b"<?xml version='1.0'?><Document xmlns='" + V08_NS + b"'><BkToCstmrStmt>"
+        b"<GrpHdr><MsgId>X</MsgId><CreDtTm>2026-01-01T00:00:00</CreDtTm></GrpHdr>"
+        b"<Ntry><Amt Ccy='EUR'>1.00</Amt></Ntry></BkToCstmrStmt></Document>"
+    )
+    expect_error(data, "line 1: an Ntry element must be inside Stmt")
+
+
 def test_no_statement_in_file():
     data = (
         b"<?xml version='1.0'?><Document xmlns='" + V08_NS + b"'><BkToCstmrStmt>"
