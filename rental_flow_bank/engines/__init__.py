@@ -1,0 +1,1 @@
+"""Pure-Python engines of Rental Flow Bank (no Odoo imports)."""
