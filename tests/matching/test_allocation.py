@@ -1,9 +1,11 @@
 """Spreading a payment over a lease's open items (combinations)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from odoo.addons.rental_flow_bank.engines.matching import (
     AllocationPolicy,
@@ -128,3 +130,27 @@ def test_amount_must_be_positive():
     with pytest.raises(MatchingInputError):
         run(0)
     assert Decimal("0.01")  # amounts are cents here; Decimals only at the edges
+
+
+@given(
+    amount=st.integers(min_value=1, max_value=2_000_000),
+    residuals=st.lists(st.integers(min_value=1, max_value=300_000), max_size=8),
+    named=st.integers(min_value=0, max_value=8),
+)
+def test_allocation_invariants(amount, residuals, named):
+    """Every cent is accounted for, no item gets more than its residual, each item once."""
+    items = [(n + 1, r, date(2026, 1, 5) + timedelta(days=30 * n)) for n, r in enumerate(residuals)]
+    targets = (named,) if 0 < named <= len(items) else ()
+    outcome = allocate(
+        amount, items, POLICY, MatchStats(), line_date=date(2026, 12, 31), targets=targets
+    )
+    residual = dict((i, r) for i, r, _d in items)
+    assert outcome.allocated + outcome.unallocated == amount
+    assert len({i for i, _c in outcome.allocations}) == len(outcome.allocations)
+    assert all(0 < cents <= residual[i] for i, cents in outcome.allocations)
+    if outcome.unallocated:
+        assert outcome.fit in ("overpaid", "none") or (outcome.fit == "exact" and not items)
+        assert outcome.allocated == sum(residuals)
+    if not targets and outcome.fit in ("multi", "partial", "overpaid"):
+        ids = [i for i, _c in outcome.allocations]
+        assert ids == sorted(ids)  # oldest first
