@@ -3,38 +3,17 @@
 (a) virtual IBAN allocation for 10,000 properties (target under 10 s);
 (b) one month of rent calls for 10,000 leases, created and posted (target under 120 s).
 
-Runs against the database named by BENCH_DB (the three addons installed, no demo data),
-builds its dataset inside one transaction and rolls everything back at the end, so the
-database can be reused. Prints one JSON line per figure.
-
-    BENCH_DB=rental_flow_bench python3 bench/bench_foundation.py [--leases 10000]
+Runs against the database named by BENCH_DB (the three addons installed, no demo data;
+``make bench`` creates it), builds its dataset inside one transaction and rolls
+everything back at the end. Prints one JSON line per figure.
 """
 
+# bench: needs-database
 import argparse
-import json
-import os
-import sys
 import time
 from datetime import date
 
-import odoo
-from odoo import Command
-from odoo.tools import config
-
-
-def report(metric, value, target):
-    print(
-        json.dumps(
-            {
-                "metric": metric,
-                "value": round(value, 2),
-                "unit": "s",
-                "target": target,
-                "ok": value < target,
-            }
-        ),
-        flush=True,
-    )
+from benchlib import emit, odoo_env
 
 
 def build_dataset(env, count):
@@ -69,7 +48,6 @@ def build_dataset(env, count):
                 "rent": 500 + i % 700,
                 "charges": 50 + i % 40,
                 "state": "running",
-                "tenant_id": tenant.id,
             }
             for i, (unit, tenant) in enumerate(zip(units, tenants))
         ]
@@ -82,29 +60,21 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--leases", type=int, default=10000)
     args = parser.parse_args()
-    db = os.environ.get("BENCH_DB")
-    if not db:
-        sys.exit("Set BENCH_DB to a database with the Rental Flow addons installed.")
-    conf = os.environ.get("ODOO_RC")
-    config.parse_config(["-c", conf] if conf else [])
-    registry = odoo.modules.registry.Registry(db)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        try:
-            pool, units, leases = build_dataset(env, args.leases)
-            started = time.perf_counter()
-            pool._allocate(units)
-            env.flush_all()
-            report("viban_allocation_10k_s", time.perf_counter() - started, 10)
-            assert all(units.mapped("virtual_iban_id"))
+    with odoo_env() as env:
+        pool, units, leases = build_dataset(env, args.leases)
+        started = time.perf_counter()
+        pool._allocate(units)
+        env.flush_all()
+        emit("viban_allocation_10k_s", round(time.perf_counter() - started, 2), "s", 10,
+             properties=len(units))
+        assert len(units.virtual_iban_id) == len(units)
 
-            started = time.perf_counter()
-            moves = leases._issue_rent_calls(until=date(2026, 11, 1), invoice_date=date(2026, 10, 22))
-            env.flush_all()
-            report("rent_calls_10k_s", time.perf_counter() - started, 120)
-            assert len(moves) == len(leases), (len(moves), len(leases))
-        finally:
-            cr.rollback()
+        started = time.perf_counter()
+        moves = leases._issue_rent_calls(until=date(2026, 11, 1), invoice_date=date(2026, 10, 22))
+        env.flush_all()
+        emit("rent_calls_10k_s", round(time.perf_counter() - started, 2), "s", 120,
+             leases=len(leases))
+        assert len(moves) == len(leases), (len(moves), len(leases))
 
 
 if __name__ == "__main__":

@@ -77,6 +77,32 @@ class AccountMove(models.Model):
         for owner in lines.rental_owner_id:
             lines.filtered(lambda l, o=owner: l.rental_owner_id == o).partner_id = owner
 
+    def _get_last_sequence(self, relaxed=False, with_prefix=None):
+        """Memoise the last sequence while a batch of rent calls is posted.
+
+        Posting numbers each move; Odoo looks the journal's last number up once per move
+        (two searches and a query), which dominates when thousands of rent calls are
+        posted at once. Within such a batch (context key ``rental_sequence_memo``, a dict
+        owned by the caller) the lookup is done once per journal, period and kind: the
+        numbers themselves still come from Odoo's locked increment and its transaction
+        cache, which continue from the first number taken.
+        """
+        memo = self.env.context.get("rental_sequence_memo")
+        if memo is None or not self.journal_id or not self.date:
+            return super()._get_last_sequence(relaxed=relaxed, with_prefix=with_prefix)
+        key = (
+            self.journal_id.id,
+            self.date.year,
+            self.date.month,
+            self.move_type,
+            bool(self.origin_payment_id),
+            relaxed,
+            with_prefix,
+        )
+        if key not in memo:
+            memo[key] = super()._get_last_sequence(relaxed=relaxed, with_prefix=with_prefix)
+        return memo[key]
+
     def _rental_set_owner_partners(self):
         """Set the owner as partner of the owners' lines of bulk-created rent calls.
 

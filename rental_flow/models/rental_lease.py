@@ -102,6 +102,16 @@ class RentalLease(models.Model):
         copy=False,
     )
 
+    litigation_state = fields.Selection(
+        [("none", "None"), ("dispute", "In dispute"), ("legal", "Legal proceedings")],
+        string="Litigation",
+        default="none",
+        required=True,
+        tracking=True,
+        help="A lease in dispute or in legal proceedings is left out of automatic dunning "
+        "and direct debits.",
+    )
+
     rent = fields.Monetary(string="Monthly Rent", required=True, tracking=True)
     charges = fields.Monetary(
         string="Monthly Service Charges", tracking=True, help="Provision for service charges."
@@ -470,9 +480,10 @@ class RentalLease(models.Model):
             company._rental_ensure_setup()
             company_leases = leases.filtered(lambda l, c=company: l.company_id == c)
             horizon = until or today + timedelta(days=company.rental_call_advance_days)
+            cache = {}
             for lease in company_leases:
                 vals_list.extend(
-                    lease._prepare_period_calls(horizon, invoice_date or today, issued)
+                    lease._prepare_period_calls(horizon, invoice_date or today, issued, cache)
                 )
         moves = self._create_calls(vals_list)
         if moves:
@@ -498,7 +509,7 @@ class RentalLease(models.Model):
         )
         return set(self.env.cr.fetchall())
 
-    def _prepare_period_calls(self, until, invoice_date, issued):
+    def _prepare_period_calls(self, until, invoice_date, issued, cache=None):
         """Values of the rent calls (tenant, and housing-benefit payer) still to issue."""
         self.ensure_one()
         vals_list = []
@@ -509,11 +520,11 @@ class RentalLease(models.Model):
             if period.end < call_from:
                 continue
             if (self.id, period.start, "rent") not in issued:
-                vals_list.append(self._prepare_rent_call_vals(period, invoice_date))
+                vals_list.append(self._prepare_rent_call_vals(period, invoice_date, cache))
             if self.housing_benefit_amount and (
                 (self.id, period.start, "housing_benefit") not in issued
             ):
-                vals_list.append(self._prepare_benefit_call_vals(period, invoice_date))
+                vals_list.append(self._prepare_benefit_call_vals(period, invoice_date, cache))
         return vals_list
 
     def _period_amounts(self, period):
@@ -579,18 +590,30 @@ class RentalLease(models.Model):
             "rental_line_kind": kind,
         }
 
-    def _set_call_lines(self, vals, lines, refund=False):
+    def _set_call_lines(self, vals, lines, refund=False, cache=None):
         """Give a rent call its complete journal lines.
 
         Rent calls carry no tax and one due date, so their lines are given complete (the
-        products' lines and the receivable line) and created without Odoo's generic
-        invoice synchronisation: this is what makes issuing thousands of rent calls fast.
-        A rent call edited later by hand is synchronised as any invoice.
+        products' lines with their totals and analytic distribution, and the receivable
+        line) and created without Odoo's generic invoice synchronisation: this is what
+        makes issuing thousands of rent calls fast. A rent call edited later by hand is
+        synchronised as any invoice. ``cache`` is shared by the calls of one batch.
         """
+        cache = {} if cache is None else cache
         sign = 1 if refund else -1
         total = sum(Decimal(str(line["price_unit"])) for line in lines)
         line_ids = [
-            Command.create({**line, "display_type": "product", "balance": sign * line["price_unit"]})
+            Command.create(
+                {
+                    **line,
+                    "display_type": "product",
+                    "balance": sign * line["price_unit"],
+                    "amount_currency": sign * line["price_unit"],
+                    "price_subtotal": line["price_unit"],
+                    "price_total": line["price_unit"],
+                    "analytic_distribution": self._call_line_analytic(line, cache),
+                }
+            )
             for line in lines
         ]
         line_ids.append(
@@ -600,6 +623,7 @@ class RentalLease(models.Model):
                     "name": vals.get("payment_reference") or "",
                     "account_id": self.company_id.rental_tenant_account_id.id,
                     "balance": -sign * float(total),
+                    "amount_currency": -sign * float(total),
                     "date_maturity": vals.get("invoice_date_due") or vals.get("invoice_date"),
                     "rental_property_id": self.property_id.id,
                 }
@@ -608,11 +632,42 @@ class RentalLease(models.Model):
         vals["line_ids"] = line_ids
         return vals
 
+    def _call_product(self, kind, cache=None):
+        """Product of a rent call line (rent, charges, housing_benefit, deposit)."""
+        cache = {} if cache is None else cache
+        key = ("product", kind)
+        if key not in cache:
+            cache[key] = self.env.ref(f"rental_flow.product_{kind}")
+        return cache[key]
+
+    def _call_line_analytic(self, line, cache):
+        """Analytic distribution of a rent call line, from the accountant's analytic models.
+
+        The line belongs to the owner: the models are matched on the owner, the product
+        and the account (once per combination in a batch).
+        """
+        key = (line["rental_owner_id"], line["product_id"], line["account_id"])
+        if key not in cache:
+            owner = self.env["res.partner"].browse(line["rental_owner_id"])
+            product = self.env["product.product"].browse(line["product_id"])
+            cache[key] = self.env["account.analytic.distribution.model"]._get_distribution(
+                {
+                    "product_id": product.id,
+                    "product_categ_id": product.categ_id.id,
+                    "partner_id": owner.id,
+                    "partner_category_id": owner.category_id.ids,
+                    "account_prefix": self.env["account.account"].browse(line["account_id"]).code,
+                    "company_id": self.company_id.id,
+                }
+            ) or False
+        return cache[key]
+
     @api.model
     def _create_calls(self, vals_list):
         """Create and post rent calls (or their credit notes) in bulk."""
         Move = self.env["account.move"].with_context(
             skip_invoice_sync=True,
+            tracking_disable=True,
             mail_create_nolog=True,
             mail_create_nosubscribe=True,
             mail_notrack=True,
@@ -620,12 +675,12 @@ class RentalLease(models.Model):
         moves = self.env["account.move"]
         for start in range(0, len(vals_list), RENT_CALL_BATCH):
             batch = Move.create(vals_list[start : start + RENT_CALL_BATCH])
-            batch.action_post()
+            batch.with_context(rental_sequence_memo={}).action_post()
             moves |= batch
         moves._rental_set_owner_partners()
         return moves.with_env(self.env)
 
-    def _prepare_rent_call_vals(self, period, invoice_date):
+    def _prepare_rent_call_vals(self, period, invoice_date, cache=None):
         self.ensure_one()
         rent, charges, benefit = self._period_amounts(period)
         tenant = self.tenant_id
@@ -634,7 +689,7 @@ class RentalLease(models.Model):
         owner_account = self.company_id.rental_owner_account_id
         lines = [
             self._call_line(
-                env.ref("rental_flow.product_rent"),
+                self._call_product("rent", cache),
                 env._("Rent %(period)s", period=label),
                 rent,
                 owner_account,
@@ -644,7 +699,7 @@ class RentalLease(models.Model):
         if charges:
             lines.append(
                 self._call_line(
-                    env.ref("rental_flow.product_charges"),
+                    self._call_product("charges", cache),
                     env._("Service charges provision %(period)s", period=label),
                     charges,
                     owner_account,
@@ -654,7 +709,7 @@ class RentalLease(models.Model):
         if benefit:
             lines.append(
                 self._call_line(
-                    env.ref("rental_flow.product_housing_benefit"),
+                    self._call_product("housing_benefit", cache),
                     env._(
                         "Housing benefit paid by %(payer)s %(period)s",
                         payer=self.housing_benefit_payer_id.name,
@@ -666,9 +721,9 @@ class RentalLease(models.Model):
                 )
             )
         vals = self._common_call_vals(period, invoice_date, "rent", tenant)
-        return self._set_call_lines(vals, lines)
+        return self._set_call_lines(vals, lines, cache=cache)
 
-    def _prepare_benefit_call_vals(self, period, invoice_date):
+    def _prepare_benefit_call_vals(self, period, invoice_date, cache=None):
         self.ensure_one()
         __, __, benefit = self._period_amounts(period)
         payer = self.housing_benefit_payer_id
@@ -676,7 +731,7 @@ class RentalLease(models.Model):
         vals = self._common_call_vals(period, invoice_date, "housing_benefit", payer)
         lines = [
             self._call_line(
-                env.ref("rental_flow.product_housing_benefit"),
+                self._call_product("housing_benefit", cache),
                 env._(
                     "Housing benefit of %(tenant)s, %(property)s, %(period)s",
                     tenant=self.tenant_id.name,
@@ -688,9 +743,9 @@ class RentalLease(models.Model):
                 "rent",
             )
         ]
-        return self._set_call_lines(vals, lines)
+        return self._set_call_lines(vals, lines, cache=cache)
 
-    def _prepare_deposit_call_vals(self, invoice_date):
+    def _prepare_deposit_call_vals(self, invoice_date, cache=None):
         self.ensure_one()
         tenant = self.tenant_id
         start, end = rent_schedule.period_of(self.date_start, self.rent_period)
@@ -699,7 +754,7 @@ class RentalLease(models.Model):
         vals = self._common_call_vals(period, invoice_date, "deposit", tenant)
         vals["invoice_date_due"] = max(self.date_start, invoice_date)
         line = self._call_line(
-            env.ref("rental_flow.product_deposit"),
+            self._call_product("deposit", cache),
             env._("Security deposit, lease %(lease)s", lease=self.name),
             Decimal(str(self.deposit)),
             self.company_id.rental_deposit_account_id,

@@ -141,11 +141,16 @@ class RentalVirtualIban(models.Model):
         """
         value = viban.normalize(iban)
         record = self.with_context(active_test=False).search([("name", "=", value)], limit=1)
-        if not record:
+        return record._property_on(on_date)
+
+    def _property_on(self, on_date=None):
+        """Property that had this IBAN on ``on_date`` (today's property without a date)."""
+        if not self:
             return self.env["rental.property"]
+        self.ensure_one()
         if not on_date:
-            return record.property_id
-        for assignment in record.assignment_ids:
+            return self.property_id
+        for assignment in self.assignment_ids:
             if assignment.date_from <= on_date and (
                 not assignment.date_to or on_date <= assignment.date_to
             ):

@@ -199,3 +199,43 @@ class TestVirtualIban(RentalTestCommon):
         iban = self.unit.virtual_iban_id
         self.make_lease(start=date(2026, 1, 1))
         self.assertEqual(self.unit.virtual_iban_id, iban)
+
+    def test_bank_line_names_the_property_of_its_credited_virtual_iban(self):
+        self.unit.action_assign_virtual_iban()
+        iban = self.unit.virtual_iban_id
+        today = fields.Date.context_today(self.unit)
+        Line = self.env["account.bank.statement.line"]
+        line = Line.create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": today,
+                "amount": 960.0,
+                "payment_ref": "LOYER",
+                "rental_credited_iban": iban.formatted,
+                "rental_end_to_end_id": "E2E-1",
+            }
+        )
+        self.assertEqual(line.rental_virtual_iban_id, iban)
+        self.assertEqual(line.rental_property_id, self.unit)
+        self.unit.action_release_virtual_iban()
+        later = Line.create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": today + timedelta(days=3),
+                "amount": 960.0,
+                "payment_ref": "LOYER",
+                "rental_credited_iban": iban.name,
+            }
+        )
+        self.assertEqual(later.rental_virtual_iban_id, iban)
+        self.assertFalse(later.rental_property_id, "released before this payment")
+        unknown = Line.create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": today,
+                "amount": 5.0,
+                "payment_ref": "X",
+                "rental_credited_iban": "FR7617338000030000000005090",
+            }
+        )
+        self.assertFalse(unknown.rental_virtual_iban_id)
