@@ -35,28 +35,35 @@ drop_db() {
     rm -rf "${BUILD_DIR}/data/filestore/${db}"
 }
 
+# Installs modules $2 (comma-separated) in database $1, which may not exist yet.
+# Extra arguments are passed to Odoo (e.g. --without-demo=all, --load-language=fr_FR).
+# The log goes to .build/<db>-install.log. Fails when Odoo exits non-zero or when it
+# logged any ERROR or CRITICAL line, printing those lines.
+odoo_install() {
+    local db="$1" modules="$2"
+    shift 2
+    local log="${BUILD_DIR}/${db}-install.log"
+    mkdir -p "${BUILD_DIR}"
+    : >"${log}"  # odoo appends to its log file
+    local rc=0
+    "${PYTHON}" -m odoo -c "${ODOO_CONF}" -d "${db}" -i "${modules}" "$@" \
+        --stop-after-init --no-http --log-level=warn --logfile="${log}" || rc=$?
+    if [[ ${rc} -ne 0 ]] || grep -qE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "${log}"; then
+        grep -E -A 30 '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "${log}" | head -n 80 >&2 || true
+        die "installing ${modules} in ${db} failed (odoo exit code ${rc}); full log: ${log}"
+    fi
+}
+
 # Creates database $1 from scratch and installs the three addons in it.
 # $2: "demo" to load demo data, anything else to install without demo data.
-# The install log goes to .build/<db>-install.log. Fails when Odoo exits non-zero
-# or when it logged any ERROR or CRITICAL line, printing those lines.
 create_db_with_addons() {
     local db="$1" demo="$2"
-    local log="${BUILD_DIR}/${db}-install.log"
     local demo_args=(--without-demo=all)
     [[ "${demo}" == "demo" ]] && demo_args=()
     drop_db "${db}"
-    mkdir -p "${BUILD_DIR}"
-    : >"${log}"  # odoo appends to its log file
     say "Creating database ${db} and installing ${RENTAL_FLOW_ADDONS}" \
         "($([[ "${demo}" == "demo" ]] && echo "with" || echo "without") demo data)..."
-    local start=${SECONDS} rc=0
-    "${PYTHON}" -m odoo -c "${ODOO_CONF}" -d "${db}" -i "${RENTAL_FLOW_ADDONS}" \
-        "${demo_args[@]}" --stop-after-init --no-http --log-level=warn \
-        --logfile="${log}" || rc=$?
-    if [[ ${rc} -ne 0 ]] || grep -qE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "${log}"; then
-        grep -E -A 30 '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "${log}" | head -n 80 >&2 || true
-        die "installing ${RENTAL_FLOW_ADDONS} in ${db} failed (odoo exit code ${rc});" \
-            "full log: ${log}"
-    fi
-    say "Database ${db} ready in $((SECONDS - start)) s (log: ${log})."
+    local start=${SECONDS}
+    odoo_install "${db}" "${RENTAL_FLOW_ADDONS}" "${demo_args[@]}"
+    say "Database ${db} ready in $((SECONDS - start)) s (log: ${BUILD_DIR}/${db}-install.log)."
 }

@@ -95,9 +95,11 @@ class RentalDemo(models.AbstractModel):
         )
 
     def _partner(self, xmlid, name, is_company=False, street="", zip_code="", city="", **extra):
+        french = self.env["res.lang"].search_count([("code", "=", "fr_FR")])
         partner = self.env["res.partner"].create(
             {
                 "name": name,
+                "lang": "fr_FR" if french else self.env.lang,
                 "is_company": is_company,
                 "street": street,
                 "zip": zip_code,

@@ -675,6 +675,7 @@ class RentalLease(models.Model):
         moves = self.env["account.move"]
         for start in range(0, len(vals_list), RENT_CALL_BATCH):
             batch = Move.create(vals_list[start : start + RENT_CALL_BATCH])
+            batch._rental_subscribe_partners()
             batch.with_context(rental_sequence_memo={}).action_post()
             moves |= batch
         moves._rental_set_owner_partners()

@@ -48,6 +48,10 @@ class TestRentCalls(RentalTestCommon):
         self.assertFalse(call.line_ids.tax_ids)
         self.assertTrue(references.is_rf_reference(call.payment_reference))
         self.assertIn(lease.name, call.payment_reference)
+        # The debtor follows his rent call, as with any posted invoice.
+        self.assertIn(self.tenant, call.message_partner_ids)
+        follower = call.message_follower_ids.filtered(lambda f: f.partner_id == self.tenant)
+        self.assertTrue(follower.subtype_ids)
 
     def test_issuing_twice_never_duplicates_a_period(self):
         lease = self.make_lease(start=date(2026, 1, 1))
