@@ -1,4 +1,4 @@
-# Rental Flow: install, demo, test, bench. See setup/README-setup.md.
+# Rental Flow: install, demo, test, bench. See README.md.
 #   make install   Python and Debian packages (checks Odoo 18.0 and PostgreSQL first)
 #   make demo      fresh demo database, served on http://127.0.0.1:8069 (admin / admin)
 #   make test      fresh test database + the whole pytest suite (PYTEST_ARGS="-k foo")

@@ -29,7 +29,7 @@ print(f"Odoo {odoo.release.version} at {odoo.__path__[0]}")
         say "OK: ${odoo_msg}"
     else
         fail "Odoo 18.0 is not usable by ${PYTHON}: ${odoo_msg}." \
-            "Install Odoo 18.0 and its requirements.txt (see setup/README-setup.md), or set" \
+            "Install Odoo 18.0 and its requirements.txt (see README.md, "Prerequisites"), or set" \
             "ODOO_PATH to the directory that holds the odoo package of an Odoo 18.0 checkout."
     fi
 fi
