@@ -49,7 +49,7 @@ def build_dataset(env, count):
                 "charges": 50 + i % 40,
                 "state": "running",
             }
-            for i, (unit, tenant) in enumerate(zip(units, tenants))
+            for i, (unit, tenant) in enumerate(zip(units, tenants, strict=True))
         ]
     )
     env.flush_all()

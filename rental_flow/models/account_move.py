@@ -72,10 +72,10 @@ class AccountMove(models.Model):
         # An invoice forces its partner on every line; the owners' third-party lines keep
         # their owner as partner (the rent is owed to him, not to the tenant).
         lines = container["records"].line_ids.filtered(
-            lambda l: l.rental_owner_id and l.partner_id != l.rental_owner_id
+            lambda rec: rec.rental_owner_id and rec.partner_id != rec.rental_owner_id
         )
         for owner in lines.rental_owner_id:
-            lines.filtered(lambda l, o=owner: l.rental_owner_id == o).partner_id = owner
+            lines.filtered(lambda rec, o=owner: rec.rental_owner_id == o).partner_id = owner
 
     def _get_last_sequence(self, relaxed=False, with_prefix=None):
         """Memoise the last sequence while a batch of rent calls is posted.

@@ -5,7 +5,7 @@ virtual IBANs and the payments must be dated relative to the day the demo is loa
 """
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from schwifty import IBAN
 
@@ -54,8 +54,10 @@ class RentalDemo(models.AbstractModel):
         pool._add_range("17338", "00003", 1, 40)
         owners = self._demo_owners(rng)
         insurer = self._partner("demo_insurer", "Assurances GLI Habitat", is_company=True)
-        caf = self._partner("demo_caf", "CAF de Paris", is_company=True, street="50 rue du Docteur Finlay",
-                            zip_code="75015", city="Paris")
+        caf = self._partner(
+            "demo_caf", "CAF de Paris", is_company=True, street="50 rue du Docteur Finlay",
+            zip_code="75015", city="Paris",
+        )
         tax = company.account_sale_tax_id
         mandates = {}
         for key, fee, gli, cross in (
@@ -147,8 +149,10 @@ class RentalDemo(models.AbstractModel):
         Property = self.env["rental.property"]
         units = []
         buildings = (
-            ("tilleuls", "Résidence Les Tilleuls", "12 rue des Tilleuls", "75011", "sci_tilleuls", 12),
-            ("voltaire", "Immeuble Voltaire", "48 boulevard Voltaire", "75011", "owner_lefevre", 10),
+            ("tilleuls", "Résidence Les Tilleuls", "12 rue des Tilleuls", "75011",
+             "sci_tilleuls", 12),
+            ("voltaire", "Immeuble Voltaire", "48 boulevard Voltaire", "75011",
+             "owner_lefevre", 10),
         )
         for key, name, street, zip_code, owner_key, count in buildings:
             building = Property.create(
@@ -219,7 +223,7 @@ class RentalDemo(models.AbstractModel):
         vacant = {3, 9, 15, 21, 24}
         let_units = [u for i, u in enumerate(units) if i not in vacant]
         six_months_ago = rent_schedule.add_months(today.replace(day=1), -5)
-        for index, (unit, (first, last)) in enumerate(zip(let_units, TENANTS)):
+        for index, (unit, (first, last)) in enumerate(zip(let_units, TENANTS, strict=True)):
             tenant = self._partner(
                 f"demo_tenant_{index + 1}",
                 f"{first} {last}",
@@ -240,7 +244,12 @@ class RentalDemo(models.AbstractModel):
             )
             is_parking = unit.kind == "parking"
             is_house = unit.kind == "house"
-            rent = 95.0 if is_parking else (1450.0 + 150 * index if is_house else 640.0 + 23 * index)
+            if is_parking:
+                rent, charges = 95.0, 0.0
+            elif is_house:
+                rent, charges = 1450.0 + 150 * index, 120.0
+            else:
+                rent, charges = 640.0 + 23 * index, 60.0 + 5 * (index % 4)
             # Leases running for years, and a few that started within the last six months.
             if index % 6 == 5:
                 start = six_months_ago + timedelta(days=9 + index)
@@ -256,7 +265,7 @@ class RentalDemo(models.AbstractModel):
                     "date_start": start,
                     "call_from_date": max(start, six_months_ago),
                     "rent": rent,
-                    "charges": 0.0 if is_parking else (120.0 if is_house else 60.0 + 5 * (index % 4)),
+                    "charges": charges,
                     "deposit": rent,
                     "due_day": 5 if index % 4 == 0 else 1,
                     "rent_period": "quarterly" if is_parking else "monthly",
@@ -281,7 +290,8 @@ class RentalDemo(models.AbstractModel):
         first_month = rent_schedule.add_months(today.replace(day=1), -5)
         for offset in range(6):
             month = rent_schedule.add_months(first_month, offset)
-            leases._issue_rent_calls(until=month, invoice_date=min(today, month - timedelta(days=10)))
+            issued_on = min(today, month - timedelta(days=10))
+            leases._issue_rent_calls(until=month, invoice_date=issued_on)
         calls = self.env["account.move"].search(
             [("rental_lease_id", "in", leases.ids), ("state", "=", "posted")],
             order="rental_period_start, id",

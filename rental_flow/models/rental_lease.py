@@ -163,7 +163,9 @@ class RentalLease(models.Model):
     rent_call_ids = fields.One2many("account.move", "rental_lease_id", string="Rent Calls")
     rent_call_count = fields.Integer(compute="_compute_rent_call_stats")
     amount_due = fields.Monetary(
-        string="Balance Due", compute="_compute_rent_call_stats", help="Open amount of the rent calls."
+        string="Balance Due",
+        compute="_compute_rent_call_stats",
+        help="Open amount of the rent calls.",
     )
     last_period_start = fields.Date(
         string="Last Period Called", compute="_compute_rent_call_stats"
@@ -208,7 +210,7 @@ class RentalLease(models.Model):
         return super().create(vals_list)
 
     def unlink(self):
-        if self.filtered(lambda l: l.state != "draft"):
+        if self.filtered(lambda rec: rec.state != "draft"):
             raise UserError(_("Only draft leases can be deleted; end the others instead."))
         return super().unlink()
 
@@ -233,7 +235,7 @@ class RentalLease(models.Model):
 
     @api.constrains("date_start", "date_end", "state", "property_id")
     def _check_overlap(self):
-        running = self.filtered(lambda l: l.state == "running")
+        running = self.filtered(lambda rec: rec.state == "running")
         if not running:
             return
         self.env.flush_all()
@@ -467,7 +469,7 @@ class RentalLease(models.Model):
         query, and a unique index guards against any other path.
         Returns the new rent calls.
         """
-        leases = self.filtered(lambda l: l.state in ("running", "ended"))
+        leases = self.filtered(lambda rec: rec.state in ("running", "ended"))
         if not leases:
             return self.env["account.move"]
         today = fields.Date.context_today(self)
@@ -478,7 +480,7 @@ class RentalLease(models.Model):
         vals_list = []
         for company in leases.company_id:
             company._rental_ensure_setup()
-            company_leases = leases.filtered(lambda l, c=company: l.company_id == c)
+            company_leases = leases.filtered(lambda rec, c=company: rec.company_id == c)
             horizon = until or today + timedelta(days=company.rental_call_advance_days)
             cache = {}
             for lease in company_leases:
@@ -776,10 +778,11 @@ class RentalLease(models.Model):
             credited = defaultdict(float)
             for refund in moves.filtered(lambda m: m.move_type == "out_refund"):
                 credited[refund.reversed_entry_id] += refund.amount_total
+            end = lease.date_end
             for call in moves.filtered(
-                lambda m: m.move_type == "out_invoice"
+                lambda m, end=end: m.move_type == "out_invoice"
                 and m.rental_call_kind in ("rent", "housing_benefit")
-                and m.rental_period_end > lease.date_end
+                and m.rental_period_end > end
             ):
                 refund_vals = lease._prepare_end_refund(call, credited[call])
                 if refund_vals:
@@ -796,7 +799,7 @@ class RentalLease(models.Model):
         kept_days = max(0, (min(end, self.date_end) - covered_start).days + 1)
         ratio = Decimal(kept_days) / Decimal(called_days)
         lines = []
-        for line in call.invoice_line_ids.filtered(lambda l: l.display_type == "product"):
+        for line in call.invoice_line_ids.filtered(lambda rec: rec.display_type == "product"):
             subtotal = Decimal(str(line.price_subtotal))
             credit = subtotal - rent_schedule.quantize(subtotal * ratio)
             if credit:

@@ -186,7 +186,7 @@ class RentalMandate(models.Model):
 
     def action_end(self):
         for mandate in self:
-            running = mandate.property_ids.lease_ids.filtered(lambda l: l.state == "running")
+            running = mandate.property_ids.lease_ids.filtered(lambda rec: rec.state == "running")
             if running:
                 raise UserError(
                     _(

@@ -123,7 +123,7 @@ class RentalVirtualIbanPool(models.Model):
                     "label": row.get("label") or False,
                     "provider_ref": row.get("provider_ref") or False,
                 }
-                for value, row in zip(normalized, rows)
+                for value, row in zip(normalized, rows, strict=True)
             ]
         )
 
@@ -181,7 +181,7 @@ class RentalVirtualIbanPool(models.Model):
                     available=len(ids),
                 )
             )
-        pairs = list(zip(ids, props.ids))
+        pairs = list(zip(ids, props.ids, strict=True))
         values = SQL(", ").join(SQL("(%s, %s)", vid, pid) for vid, pid in pairs)
         today = fields.Date.context_today(self)
         uid = self.env.uid

@@ -1,5 +1,6 @@
 from odoo import Command, _, api, fields, models
 
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 

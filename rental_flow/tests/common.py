@@ -1,7 +1,6 @@
 from datetime import date
 
 from odoo import Command
-
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 

@@ -33,12 +33,12 @@ class TestRentCalls(RentalTestCommon):
         self.assertEqual((call.rental_lease_id, call.rental_property_id), (lease, self.unit))
         self.assertEqual(call.rental_owner_id, self.owner)
         self.assertEqual(call.rental_virtual_iban_id, self.unit.virtual_iban_id)
-        receivable = call.line_ids.filtered(lambda l: l.display_type == "payment_term")
+        receivable = call.line_ids.filtered(lambda rec: rec.display_type == "payment_term")
         self.assertEqual(receivable.account_id, self.company.rental_tenant_account_id)
         self.assertEqual(receivable.account_id.account_type, "asset_receivable")
         self.assertEqual(receivable.partner_id, self.tenant)
         self.assertEqual(receivable.date_maturity, date(2026, 1, 1))
-        owner_lines = call.line_ids.filtered(lambda l: l.display_type == "product")
+        owner_lines = call.line_ids.filtered(lambda rec: rec.display_type == "product")
         self.assertEqual(owner_lines.account_id, self.company.rental_owner_account_id)
         self.assertEqual(owner_lines.partner_id, self.owner, "owner lines belong to the owner")
         self.assertEqual(sorted(owner_lines.mapped("rental_line_kind")), ["charges", "rent"])
@@ -110,7 +110,7 @@ class TestRentCalls(RentalTestCommon):
         self.assertEqual(caf_call.amount_total, 210.0)
         owner_credit = sum(
             (tenant_call | caf_call).line_ids.filtered(
-                lambda l: l.account_id == self.company.rental_owner_account_id
+                lambda rec: rec.account_id == self.company.rental_owner_account_id
             ).mapped("balance")
         )
         self.assertEqual(owner_credit, -960.0, "the owner is credited the whole rent")
@@ -165,9 +165,8 @@ class TestRentCalls(RentalTestCommon):
         # March: 21 of 31 days credited (930 - 300); April: fully credited.
         self.assertEqual(sorted(refunds.mapped("amount_total")), [630.0, 930.0])
         self.assertEqual(refunds.mapped("state"), ["posted", "posted"])
-        self.assertEqual(
-            refunds.line_ids.filtered(lambda l: l.display_type == "product").partner_id, self.owner
-        )
+        product_lines = refunds.line_ids.filtered(lambda rec: rec.display_type == "product")
+        self.assertEqual(product_lines.partner_id, self.owner)
         self.assertEqual(lease.amount_due, 930.0 * 2 + 300.0)
 
     def test_owner_lines_keep_their_owner_when_a_call_is_edited(self):
@@ -175,10 +174,10 @@ class TestRentCalls(RentalTestCommon):
         call = lease._issue_rent_calls(until=date(2026, 1, 1))
         call.button_draft()
         call.partner_id = self.guarantor
-        product_lines = call.line_ids.filtered(lambda l: l.display_type == "product")
+        product_lines = call.line_ids.filtered(lambda rec: rec.display_type == "product")
         self.assertEqual(product_lines.partner_id, self.owner)
         call.action_post()
-        self.assertEqual(call.line_ids.filtered(lambda l: l.display_type == "payment_term")
+        self.assertEqual(call.line_ids.filtered(lambda rec: rec.display_type == "payment_term")
                          .partner_id, self.guarantor)
 
     def test_payment_makes_call_paid(self):

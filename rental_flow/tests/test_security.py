@@ -59,7 +59,7 @@ class TestSecurity(RentalTestCommon):
         self.assertIn(self.unit, visible)
         self.assertNotIn(self.other_property, visible)
         with self.assertRaises(AccessError):
-            env["rental.property"].browse(self.other_property.id).name
+            env["rental.property"].browse(self.other_property.id).read(["name"])
         self.user.company_ids |= self.other_company
         env = self.env(user=self.user, context={"allowed_company_ids": self.other_company.ids})
         self.assertEqual(env["rental.property"].search([]), self.other_property)

@@ -70,9 +70,9 @@ def test_parse_import_with_header_label_and_reference():
 
 
 def test_parse_import_reports_every_problem_with_its_line():
-    data = "\n".join(
-        [GOOD, "FR7617338000030000000000144", GOOD, "", "not an iban", "FR7617338000030000000000240"]
-    ).encode()
+    lines = [GOOD, "FR7617338000030000000000144", GOOD, "", "not an iban",
+             "FR7617338000030000000000240"]
+    data = "\n".join(lines).encode()
     report = viban.parse_import(data, existing=["FR7617338000030000000000240"])
     assert not report.ok
     lines = {line: message for line, message in report.errors}
