@@ -247,7 +247,7 @@ class RentalDemo(models.AbstractModel):
             if is_parking:
                 rent, charges = 95.0, 0.0
             elif is_house:
-                rent, charges = 1450.0 + 150 * index, 120.0
+                rent, charges = 1450.0 + 40 * index, 120.0
             else:
                 rent, charges = 640.0 + 23 * index, 60.0 + 5 * (index % 4)
             # Leases running for years, and a few that started within the last six months.
