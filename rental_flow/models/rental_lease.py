@@ -301,6 +301,19 @@ class RentalLease(models.Model):
                     _("Lease %(lease)s: a tenant cannot be his own guarantor.", lease=lease.name)
                 )
 
+    def _rental_collection_block_reason(self):
+        """Why automatic collection actions (dunning, direct debits) must leave this lease alone.
+
+        Returns a human-readable reason, or an empty string when nothing blocks. Extended by
+        other addons (e.g. a payment plan being honoured suspends dunning and debits).
+        """
+        self.ensure_one()
+        if self.litigation_state == "dispute":
+            return _("Lease %(lease)s is in dispute.", lease=self.name)
+        if self.litigation_state == "legal":
+            return _("Lease %(lease)s is in legal proceedings.", lease=self.name)
+        return ""
+
     # -- state changes --------------------------------------------------------------------
 
     def action_start(self):

@@ -162,3 +162,11 @@ class TestLease(RentalTestCommon):
         self.assertNotIn(self.tenant, Partner.search([("rental_is_owner", "=", True)]))
         self.assertEqual(self.tenant.rental_lease_count, 1)
         self.assertEqual(self.owner.rental_mandate_count, 1)
+
+    def test_litigation_blocks_automatic_collection(self):
+        lease = self.make_lease()
+        self.assertEqual(lease._rental_collection_block_reason(), "")
+        lease.litigation_state = "dispute"
+        self.assertIn("dispute", lease._rental_collection_block_reason())
+        lease.litigation_state = "legal"
+        self.assertIn("legal proceedings", lease._rental_collection_block_reason())
