@@ -26,8 +26,9 @@ Rules, in order
    one sent (``catch_up="in_order"``, the default, never skips a step) or the highest due
    level (``catch_up="jump"``). A new level waits ``min_interval_days`` after the previous
    reminder. Without any reminder yet, a chronic late payer (``late_count`` at least
-   ``chronic_late_count`` in the last twelve months) starts at ``chronic_start_index``
-   rather than at the first level. After the last level, nothing more is sent.
+   ``chronic_late_count`` in the last twelve months) skips the gentler levels: he gets
+   level ``chronic_start_index`` as soon as a level is due after the due date (and no
+   courteous reminder before it). After the last level, nothing more is sent.
 6. **Channels and recipients.** Each tenant gets the level's channels (email, SMS,
    letter); guarantors get a copy by email and letter from ``guarantor_from_index`` (or
    on a level flagged ``copy_guarantors``). A channel a contact cannot be reached by
@@ -312,17 +313,17 @@ def plan_all(cases, policies, today):
 def plan(case, policy, today):
     """Decide the reminder of ``case`` under ``policy`` on ``today`` (see module doc)."""
     decision = Decision(case_key=case.key, action=SKIP)
+    owed = [item for item in case.items if item.residual_cents > 0]
+    if not owed:
+        decision.reasons.append(_reason("nothing_due"))
+        return decision
+    _describe(decision, owed, case, today)
     if _excluded(case, policy, decision):
         return decision
-    items = _open_items(case, decision)
+    items = _open_items(case, owed, decision)
     if items is None:
         return decision
-    amount = sum(item.residual_cents for item in items) - max(case.unallocated_cents, 0)
-    oldest = min(item.due_date for item in items)
-    decision.item_keys = tuple(sorted(item.key for item in items))
-    decision.amount_cents = max(amount, 0)
-    decision.oldest_due_date = oldest
-    decision.days_late = (today - oldest).days
+    amount = _describe(decision, items, case, today)
     if case.unallocated_cents > 0 and amount <= 0:
         decision.reasons.append(_reason("unallocated_covers", cents=case.unallocated_cents))
         return decision
@@ -365,12 +366,19 @@ def _excluded(case, policy, decision):
     return False
 
 
-def _open_items(case, decision):
-    """The items still owed and not protected by an honoured payment plan, or None."""
-    items = [item for item in case.items if item.residual_cents > 0]
-    if not items:
-        decision.reasons.append(_reason("nothing_due"))
-        return None
+def _describe(decision, items, case, today):
+    """Fill the decision's items, amount and lateness; returns the net amount (cents)."""
+    amount = sum(item.residual_cents for item in items) - max(case.unallocated_cents, 0)
+    oldest = min(item.due_date for item in items)
+    decision.item_keys = tuple(sorted(item.key for item in items))
+    decision.amount_cents = max(amount, 0)
+    decision.oldest_due_date = oldest
+    decision.days_late = (today - oldest).days
+    return amount
+
+
+def _open_items(case, items, decision):
+    """The items not protected by an honoured payment plan, or None when none is left."""
     plan_status = case.plan
     if plan_status is not None:
         if plan_status.honoured:
@@ -432,10 +440,17 @@ def _select_level(case, policy, items, today, decision):
         start = 0
         if policy.chronic_late_count and case.late_count >= policy.chronic_late_count:
             start = policy.chronic_start_index
-            if start:
+        if start:
+            # A chronic late payer gets the firmer level as soon as a reminder is due after
+            # the due date (never before it: no courteous step for him).
+            if any(policy.levels[i].delay_days >= 0 for i in due):
+                index = max(start, due[-1]) if policy.catch_up == "jump" else start
                 decision.reasons.append(
                     _reason("chronic_skip", late_count=case.late_count, level=start + 1)
                 )
+                decision.reasons.append(_reason("level_due", level=index + 1, days=days_late))
+                return index
+            due = []
     candidates = [index for index in due if index >= start]
     if not candidates:
         decision.action = WAIT

@@ -145,9 +145,22 @@ def test_chronic_late_payer_starts_at_a_later_level():
     assert "chronic_skip" in decision.reason_codes()
 
 
-def test_chronic_late_payer_waits_for_the_later_level():
+def test_chronic_late_payer_gets_the_firmer_level_when_the_first_is_due():
+    """Skipping the gentle levels does not delay the first contact."""
     decision = plan(case(6, late_count=5), STANDARD, TODAY)
+    assert level_of(decision) == LETTER.key
+
+
+@pytest.mark.parametrize("days_late", [-3, 0, 2])
+def test_chronic_late_payer_gets_no_courteous_reminder(days_late):
+    decision = plan(case(days_late, late_count=5), STANDARD, TODAY)
     assert decision.action == "wait"
+
+
+def test_chronic_late_payer_then_follows_the_levels():
+    reminders = (PastReminder(LETTER.key, TODAY - timedelta(days=25), frozenset({100})),)
+    decision = plan(case(31, late_count=5, reminders=reminders), STANDARD, TODAY)
+    assert level_of(decision) == NOTICE.key
 
 
 def test_below_the_chronic_threshold_no_skip():
