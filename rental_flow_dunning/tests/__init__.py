@@ -1,1 +1,1 @@
-from . import test_dunning_run, test_install
+from . import test_dunning_run, test_install, test_sms_callbacks, test_sms_providers

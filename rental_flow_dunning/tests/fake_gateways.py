@@ -10,8 +10,10 @@ authentication as the real providers do:
 - Brevo: ``POST /v3/transactionalSMS/send`` with the ``api-key`` header.
 
 Tests script failures with :meth:`FakeGateways.script` (``("status", 503)``, ``("drop",)``
-to close the connection after reading the request, ``("sleep", seconds)``) and read what
-was received in :attr:`FakeGateways.received`. This module is a test helper: it imports
+to close the connection after reading the request without processing it,
+``("process_drop",)`` to process it and close the connection without answering (the
+answer is lost), ``("sleep", seconds)``) and read what was received in
+:attr:`FakeGateways.received`. This module is a test helper: it imports
 nothing from Odoo and is loaded by the database-free tests too.
 """
 
@@ -99,6 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _reply(self, status, payload, content_type="application/json"):
+        if getattr(self, "_lose_answer", False):
+            self.close_connection = True
+            self.connection.close()
+            return
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         try:
             self.send_response(status)
@@ -117,11 +123,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("POST")
 
     def _dispatch(self, method):
+        self._lose_answer = False
         body = self._body()
         path = urlsplit(self.path).path
         if method == "GET" and path == "/1.0/auth/time":
             return self._reply(200, str(int(time.time())).encode(), "text/plain")
         behaviour = self.fake.next_behaviour()
+        self._lose_answer = bool(behaviour and behaviour[0] == "process_drop")
         if behaviour and behaviour[0] == "drop":
             self.close_connection = True
             self.connection.close()

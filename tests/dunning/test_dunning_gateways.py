@@ -278,3 +278,12 @@ def test_secret_box_round_trip_and_tamper():
     with pytest.raises(ValueError):
         SecretBox("")
     assert json.dumps(token)  # plain ASCII, storable in a Char field
+
+
+def test_lost_answer_is_ambiguous_and_ovh_lookup_finds_the_message(server):
+    server.script(("process_drop",))
+    gateway = ovh(server)
+    result = gateway.send(SMS)
+    assert result.status == "unknown"
+    assert len(server.sent("ovh")) == 1, "the provider did process it"
+    assert gateway.lookup(SMS.ref) == str(server.sent("ovh")[0]["ids"][0])
