@@ -76,7 +76,7 @@ class RentalDunningLevel(models.Model):
     ]
 
     @api.constrains(
-        "channel_email", "channel_sms", "channel_letter", "mail_template_id",
+        "name", "delay_days", "channel_email", "channel_sms", "channel_letter", "mail_template_id",
         "sms_template_id", "letter_body", "activity", "activity_type_id", "registered_letter",
     )
     def _check_channels(self):
