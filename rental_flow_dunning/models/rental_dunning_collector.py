@@ -6,7 +6,6 @@ from odoo import api, models
 from odoo.tools import SQL, email_normalize
 
 from ..engines import planner
-from ..engines.phone import normalize_mobile
 from .rental_dunning_policy import to_cents
 
 #: Rent calls chased from the tenant (housing-benefit calls are the payer's business).
@@ -261,25 +260,31 @@ class RentalDunningCollector(models.AbstractModel):
 
     @api.model
     def _contacts(self, partners, company):
-        partners.fetch(["email", "mobile", "phone", "street", "zip", "city", "country_id"])
-        default_region = company.country_id.code or "FR"
-        return {partner.id: self._contact_for(partner, default_region) for partner in partners}
+        partners.fetch(
+            ["name", "email", "rental_sms_number", "rental_sms_problem", "street", "street2",
+             "zip", "city", "country_id"]
+        )
+        return {partner.id: self._contact_for(partner) for partner in partners}
 
     @api.model
-    def _contact_for(self, partner, default_region="FR"):
-        """How ``partner`` can be reached (:class:`planner.Contact`, role tenant)."""
+    def _contact_for(self, partner):
+        """How ``partner`` can be reached (:class:`planner.Contact`, role tenant).
+
+        The SMS number is the partner's stored E.164 number (normalised with
+        ``phonenumbers`` when the number is edited).
+        """
         email = email_normalize(partner.email) if partner.email else False
         email_problem = None if email else ("invalid" if partner.email else "missing")
-        number = partner.mobile or partner.phone
-        check = normalize_mobile(number, partner.country_id.code or default_region)
         address_ok = bool(partner.street and partner.zip and partner.city and partner.country_id)
         return planner.Contact(
             key=partner.id,
             role="tenant",
             email=email or None,
             email_problem=email_problem,
-            mobile=check.e164,
-            mobile_problem=check.problem,
+            mobile=partner.rental_sms_number or None,
+            mobile_problem=None if partner.rental_sms_number else (
+                partner.rental_sms_problem or "missing"
+            ),
             address_ok=address_ok,
             address_problem=None if address_ok else "incomplete",
         )

@@ -7,8 +7,10 @@ from markupsafe import Markup, escape
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..engines import planner
+from .bulk import bulk_insert
 
 _logger = logging.getLogger(__name__)
 
@@ -38,7 +40,13 @@ class RentalDunningDispatcher(models.AbstractModel):
     _description = "Dunning Dispatcher"
 
     @api.model
-    def _dispatch(self, lines, today):
+    def _dispatch(self, lines, today, deliver_now=True):
+        """Send the reminders of ``lines`` as of ``today``.
+
+        The reminders are created in bulk; their emails, SMS and posted letters are
+        rendered and queued at once when ``deliver_now``, else by the delivery job
+        (:meth:`rental.dunning.history._cron_deliver`) in committed batches.
+        """
         lines = self._lock(lines)
         if not lines:
             return lines
@@ -48,32 +56,70 @@ class RentalDunningDispatcher(models.AbstractModel):
             company, today, lines.lease_id.ids
         )
         cases = {case.key: case for case in collection.cases}
+        labels = self.env["rental.dunning.run.line"]._presentation_labels()
         to_send = []
         for line in lines:
             case = cases.get(line.lease_id.id)
             spec = collection.specs.get(line.lease_id.id)
             decision = planner.plan(case, spec, today) if case else None
             if decision is None or decision.action not in ("send", "blocked"):
-                self._cancel_line(line, decision)
+                self._cancel_line(line, decision, labels)
                 continue
-            self._refresh_line(line, decision, collection)
+            self._refresh_line(line, decision, collection, labels)
             to_send.append((line, decision))
         if not to_send:
             return lines
-        histories = self._create_histories(to_send, collection)
-        by_channel = histories.grouped("channel")
-        states = ("queued", "to_print")
-        self._send_emails(by_channel.get("email", histories[:0]).filtered(
-            lambda h: h.state in states))
-        self._queue_sms(by_channel.get("sms", histories[:0]).filtered(
-            lambda h: h.state in states))
-        self._queue_letters(by_channel.get("letter", histories[:0]).filtered(
-            lambda h: h.state in states))
+        self = self.with_context(rental_dunning_summaries={})
+        sent_lines = lines.browse([line.id for line, __ in to_send])
+        sent_lines.move_ids.fetch(["name"])  # for the summaries, in one query
+        histories = self._create_histories(to_send, collection, labels)
         self._schedule_activities(to_send, histories)
         self._post_notes(to_send)
         self._charge_fees(to_send)
         self._finish(to_send)
+        if deliver_now:
+            self._deliver(histories)
         return lines
+
+    @api.model
+    def _deliver(self, histories):
+        """Hand the pending reminders to Odoo's queues: emails, SMS, posted letters.
+
+        A reminder whose rent calls were all paid since the run is cancelled instead.
+        """
+        pending = self._drop_paid(histories.filtered(lambda h: h.state == "pending"))
+        by_channel = pending.grouped("channel")
+        empty = pending.browse()
+        self._send_emails(by_channel.get("email", empty))
+        self._queue_sms(by_channel.get("sms", empty))
+        self._queue_letters(by_channel.get("letter", empty))
+        return pending
+
+    @api.model
+    def _drop_paid(self, histories):
+        """Cancel the reminders whose rent calls are all paid; return the others."""
+        if not histories:
+            return histories
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT rel.line_id
+                  FROM rental_dunning_run_line_move_rel rel
+                  JOIN account_move m ON m.id = rel.move_id
+                 WHERE rel.line_id IN %s
+                 GROUP BY rel.line_id
+                HAVING BOOL_AND(m.payment_state NOT IN ('not_paid', 'partial')
+                                OR m.amount_residual <= 0)
+                """,
+                tuple(histories.run_line_id.ids),
+            )
+        )
+        paid_lines = {row[0] for row in self.env.cr.fetchall()}
+        paid = histories.filtered(lambda h: h.run_line_id.id in paid_lines)
+        if paid:
+            paid.write({"state": "cancelled", "failure_reason": _("Paid before sending.")})
+        return histories - paid
 
     # -- preparation -------------------------------------------------------------------------
 
@@ -103,7 +149,7 @@ class RentalDunningDispatcher(models.AbstractModel):
         return locked
 
     @api.model
-    def _cancel_line(self, line, decision):
+    def _cancel_line(self, line, decision, labels):
         Line = self.env["rental.dunning.run.line"]
         if decision is None or set(decision.reason_codes()) & {"nothing_due",
                                                                  "unallocated_covers"}:
@@ -113,14 +159,18 @@ class RentalDunningDispatcher(models.AbstractModel):
         line.write(
             {
                 "state": "cancelled",
-                "reasons": "\n".join(Line._reason_text(reason) for reason in reasons),
+                "reasons": "\n".join(
+                    Line._reason_text(reason, labels["reasons"]) for reason in reasons
+                ),
             }
         )
 
     @api.model
-    def _refresh_line(self, line, decision, collection):
+    def _refresh_line(self, line, decision, collection, labels):
         """Give the line the fresh decision's figures (only what changed is written)."""
-        values = self.env["rental.dunning.run.line"]._decision_values(decision, collection)
+        values = self.env["rental.dunning.run.line"]._decision_values(
+            decision, collection, labels
+        )
         changed = {}
         for key, value in values.items():
             if key in ("state", "action"):
@@ -136,7 +186,9 @@ class RentalDunningDispatcher(models.AbstractModel):
                 changed[key] = value
         if "level_id" in changed:
             reason = planner.Reason("changed_since_preview", (("detail", _("level")),))
-            changed["reasons"] = line._reason_text(reason) + "\n" + values["reasons"]
+            changed["reasons"] = (
+                line._reason_text(reason, labels["reasons"]) + "\n" + values["reasons"]
+            )
         if set(decision.item_keys) != set(line.move_ids.ids):
             changed["move_ids"] = [Command.set(list(decision.item_keys))]
         if changed:
@@ -169,46 +221,60 @@ class RentalDunningDispatcher(models.AbstractModel):
         )
 
     @api.model
-    def _create_histories(self, to_send, collection):
-        """One reminder per recipient and channel (and the missing ones), idempotently."""
+    def _create_histories(self, to_send, collection, labels):
+        """One reminder per recipient and channel (and the missing ones), idempotently.
+
+        Inserted in bulk; a reminder whose idempotency key exists is never created again.
+        """
         Line = self.env["rental.dunning.run.line"]
+        History = self.env["rental.dunning.history"].sudo()
         now = fields.Datetime.now()
-        vals_list = []
+        partners = self.env["res.partner"].browse(list(collection.contacts))
+        rows = []
         for line, decision in to_send:
             base = self._history_base(line)
-            letter_state = "to_print" if line.policy_id._letter_mode() == "print" else "queued"
-            if decision.action == "send":
-                for delivery in decision.deliveries:
-                    partner = self.env["res.partner"].browse(delivery.contact_key)
-                    vals_list.append({
-                        **base,
-                        "date": now,
-                        "partner_id": delivery.contact_key,
-                        "recipient_role": delivery.role,
-                        "channel": delivery.channel,
-                        "recipient": self._recipient_text(
-                            delivery.channel, collection.contacts[delivery.contact_key], partner
-                        ),
-                        "state": letter_state if delivery.channel == "letter" else "queued",
-                        "idempotency_key": f"{line.id}:{delivery.channel}:{delivery.contact_key}",
-                        "cost": line.policy_id.letter_cost if delivery.channel == "letter" else 0,
-                    })
+            policy = line.policy_id
+            letter_state = "to_print" if policy._letter_mode() == "print" else "pending"
+            deliveries = decision.deliveries if decision.action == "send" else ()
+            for delivery in deliveries:
+                partner = partners.browse(delivery.contact_key)
+                is_letter = delivery.channel == "letter"
+                rows.append({
+                    **base,
+                    "date": now,
+                    "partner_id": delivery.contact_key,
+                    "recipient_role": delivery.role,
+                    "channel": delivery.channel,
+                    "recipient": self._recipient_text(
+                        delivery.channel, collection.contacts[delivery.contact_key], partner
+                    ),
+                    "state": letter_state if is_letter else "pending",
+                    "subject": (line.level_id.letter_title or line.level_id.name)
+                    if is_letter else None,
+                    "failure_reason": None,
+                    "idempotency_key": f"{line.id}:{delivery.channel}:{delivery.contact_key}",
+                    "cost": policy.letter_cost if is_letter else 0.0,
+                })
             for missing in decision.missing:
-                vals_list.append({
+                rows.append({
                     **base,
                     "date": now,
                     "partner_id": missing.contact_key,
                     "recipient_role": missing.role,
                     "channel": missing.channel,
+                    "recipient": None,
                     "state": "missing",
-                    "failure_reason": Line._problem_text(missing.channel, missing.problem),
+                    "subject": None,
+                    "failure_reason": Line._problem_text(
+                        missing.channel, missing.problem, labels["problems"]
+                    ),
                     "idempotency_key": f"{line.id}:{missing.channel}:{missing.contact_key}",
+                    "cost": 0.0,
                 })
-        keys = [vals["idempotency_key"] for vals in vals_list]
-        History = self.env["rental.dunning.history"].sudo().with_context(**QUIET_CONTEXT)
-        existing = set(History.search([("idempotency_key", "in", keys)]).mapped(
-            "idempotency_key")) if keys else set()
-        return History.create([v for v in vals_list if v["idempotency_key"] not in existing])
+        ids = bulk_insert(
+            History, rows, SQL("ON CONFLICT (idempotency_key) DO NOTHING")
+        )
+        return History.browse(ids)
 
     # -- channels --------------------------------------------------------------------------------
 
@@ -230,7 +296,7 @@ class RentalDunningDispatcher(models.AbstractModel):
         for template, group in histories.grouped(lambda h: h.level_id.mail_template_id).items():
             ids = group.ids
             subjects = template._render_field("subject", ids, compute_lang=True)
-            bodies = template._render_field("body_html", ids, compute_lang=True)
+            bodies = self._render_template_body(template, group)
             senders = (template._render_field("email_from", ids) if template.email_from
                        else {})
             reply_tos = (template._render_field("reply_to", ids) if template.reply_to else {})
@@ -258,11 +324,72 @@ class RentalDunningDispatcher(models.AbstractModel):
             mails = Mail.create(vals_list)
             for history, mail in zip(group, mails, strict=True):
                 history.write({
+                    "state": "queued",
                     "mail_mail_id": mail.id,
                     "mail_message_id": mail.mail_message_id.id,
                     "subject": mail.subject,
                     "body": mail.body_html,
                 })
+
+    @api.model
+    def _render_template_body(self, template, histories):
+        """``{history id: HTML}``: the template's body rendered on each reminder.
+
+        Same result as ``template._render_field("body_html", ids, compute_lang=True)``, but
+        the QWeb body is compiled once per language instead of once per record (Odoo
+        compiles a mail template's body again for every record, which dominates a run of
+        thousands of reminders).
+        """
+        results = {}
+        for lang, (localized, ids) in template._classify_per_lang(histories.ids).items():
+            source = localized.body_html
+            if not source:
+                results.update(dict.fromkeys(ids, ""))
+                continue
+            restricted = not template._unrestricted_rendering and not (
+                self.env.is_admin()
+                or self.env.user.has_group("mail.group_mail_template_editor")
+            )
+            rendered = self._render_qweb_bulk(
+                str(source), histories.browse(ids), lang, restricted=restricted
+            )
+            results.update(
+                self.env["mail.render.mixin"]._render_template_postprocess(
+                    histories._name, rendered
+                )
+            )
+        return results
+
+    @api.model
+    def _render_qweb_bulk(self, source, records, lang=None, restricted=False):
+        """Render the QWeb ``source`` on each of ``records`` (as ``object``), compiling once.
+
+        The evaluation context is the one of mail templates (``format_date``,
+        ``format_amount``, ``user``, ``ctx``...). ``restricted`` applies the restrictions
+        of mail templates rendered by users who may not edit templates (mail and SMS
+        templates themselves are rendered unrestricted, as Odoo does).
+        """
+        from lxml import html as lxml_html
+
+        from odoo.tools import safe_eval
+
+        render_mixin = self.env["mail.render.mixin"].with_context(lang=lang or self.env.lang)
+        variables = render_mixin._render_eval_context()
+        options = {"lang": lang} if lang else {}
+        if restricted:
+            options["raise_on_forbidden_code_for_model"] = records._name
+        ir_qweb = self.env["ir.qweb"].with_context(**options)
+        element = lxml_html.fragment_fromstring(source, create_parent="div")
+        functions, def_name = ir_qweb._compile(element)
+        render = functions[def_name]
+        results = {}
+        for record in records.with_context(lang=lang or self.env.lang):
+            values = dict(variables, object=record)
+            environment = ir_qweb._prepare_environment(values)
+            safe_eval.check_values(values)
+            # strip the <div> added to wrap several root nodes, as mail templates do
+            results[record.id] = Markup("".join(render(environment, values)))[5:-6]
+        return results
 
     @api.model
     def _queue_sms(self, histories):
@@ -327,6 +454,7 @@ class RentalDunningDispatcher(models.AbstractModel):
             ])
             for history, sms in zip(group, sms_records, strict=True):
                 history.write({
+                    "state": "queued",
                     "sms_uuid": sms.uuid,
                     "sms_provider_id": sms.rental_provider_id.id,
                     "mail_message_id": sms.mail_message_id.id,
@@ -337,13 +465,8 @@ class RentalDunningDispatcher(models.AbstractModel):
 
     @api.model
     def _queue_letters(self, histories):
-        """Letters: printed in one batch PDF from the run, or posted by Odoo Snailmail."""
+        """Letters to post with Odoo Snailmail (letters to print wait for the batch PDF)."""
         if not histories:
-            return
-        for history in histories:
-            history.subject = history._letter_title() or history.level_id.name
-        to_post = histories.filtered(lambda h: h.state == "queued")
-        if not to_post:
             return
         report = self.env.ref("rental_flow_dunning.action_report_dunning_letter")
         letters = self.env["snailmail.letter"].sudo().create([
@@ -355,10 +478,10 @@ class RentalDunningDispatcher(models.AbstractModel):
                 "report_template": report.id,
                 "user_id": self.env.user.id,
             }
-            for history in to_post
+            for history in histories
         ])
-        for history, letter in zip(to_post, letters, strict=True):
-            history.snailmail_letter_id = letter
+        for history, letter in zip(histories, letters, strict=True):
+            history.write({"state": "queued", "snailmail_letter_id": letter.id})
 
     # -- activities, notes, fees -----------------------------------------------------------------
 
@@ -376,17 +499,19 @@ class RentalDunningDispatcher(models.AbstractModel):
                 ("activity_type_id", "=", missing_type.id),
             ]).mapped("res_id")
         )
-        vals_list, owners = [], []
+        vals_list, owners, managers = [], [], {}
         for line, decision in to_send:
             lease, level = line.lease_id, line.level_id
-            user = lease._dunning_manager()
-            base = {"res_model_id": model_id, "res_id": lease.id, "user_id": user.id}
+            key = (lease.dunning_user_id.id, lease.company_id.id)
+            if key not in managers:
+                managers[key] = lease._dunning_manager().id
+            base = {"res_model_id": model_id, "res_id": lease.id, "user_id": managers[key]}
             if decision.action == "send" and level.activity:
                 vals_list.append({
                     **base,
                     "activity_type_id": level.activity_type_id.id,
                     "summary": level.activity_summary or level.name,
-                    "note": level.activity_note or line._chatter_summary(),
+                    "note": level.activity_note or self._summary(line),
                     "date_deadline": today + timedelta(days=level.activity_days),
                 })
                 owners.append((line, "activity"))
@@ -395,7 +520,7 @@ class RentalDunningDispatcher(models.AbstractModel):
                     **base,
                     "activity_type_id": lrar_type.id,
                     "summary": _("Send %(level)s by registered post (LRAR)", level=level.name),
-                    "note": line._chatter_summary(),
+                    "note": self._summary(line),
                     "date_deadline": today + timedelta(days=1),
                 })
                 owners.append((line, "registered"))
@@ -419,16 +544,15 @@ class RentalDunningDispatcher(models.AbstractModel):
         activities = self.env["mail.activity"].sudo().with_context(**QUIET_CONTEXT).create(
             vals_list
         )
-        History = self.env["rental.dunning.history"].sudo().with_context(**QUIET_CONTEXT)
+        missing = histories.filtered(lambda h: h.state == "missing").grouped("run_line_id")
         now = fields.Datetime.now()
-        history_vals = []
+        rows = []
         for (line, kind), activity in zip(owners, activities, strict=True):
             if kind == "missing":
-                histories.filtered(
-                    lambda h, line=line: h.run_line_id == line and h.state == "missing"
-                ).write({"activity_id": activity.id})
+                if line in missing:
+                    missing[line].write({"activity_id": activity.id})
                 continue
-            history_vals.append({
+            rows.append({
                 **self._history_base(line),
                 "date": now,
                 "partner_id": activity.user_id.partner_id.id,
@@ -440,14 +564,62 @@ class RentalDunningDispatcher(models.AbstractModel):
                 "activity_id": activity.id,
                 "idempotency_key": f"{line.id}:activity:{kind}",
             })
-        History.create(history_vals)
+        bulk_insert(self.env["rental.dunning.history"].sudo(), rows,
+                    SQL("ON CONFLICT (idempotency_key) DO NOTHING"))
+
+    def _summary(self, line):
+        """The line's chatter summary, computed once per line and dispatch."""
+        cache = self.env.context.get("rental_dunning_summaries")
+        if cache is None:
+            return line._chatter_summary()
+        if line.id not in cache:
+            cache[line.id] = line._chatter_summary()
+        return cache[line.id]
 
     @api.model
     def _post_notes(self, to_send):
-        """A note on each lease: level, amount, rent calls, recipients, what is missing."""
-        bodies = {line.lease_id.id: line._chatter_summary() for line, __ in to_send}
+        """A note on the lease when the chatter would not show the reminder by itself.
+
+        Emails and SMS are posted on the lease's chatter when they are queued; letters,
+        activities, blocked levels and missing contacts get a summary note (level,
+        amount, rent calls, recipients, what is missing). The notes are the same log
+        messages ``_message_log_batch`` creates, inserted in bulk: their bodies are built
+        from escaped values only (:meth:`rental.dunning.run.line._chatter_summary`).
+        """
+        bodies = {
+            line.lease_id.id: self._summary(line)
+            for line, decision in to_send
+            if decision.action != "send" or decision.missing or decision.activity
+            or "letter" in decision.channels
+        }
+        if not bodies:
+            return
         leases = self.env["rental.lease"].browse(list(bodies))
-        leases._message_log_batch(bodies=bodies, author_id=self._author().id)
+        author_id, email_from = leases._message_compute_author(
+            self._author().id, None, raise_on_email=False
+        )
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        now = fields.Datetime.now()
+        rows = [
+            {
+                "author_id": author_id,
+                "email_from": email_from,
+                "model": "rental.lease",
+                "res_id": lease_id,
+                "body": str(body),
+                "message_type": "notification",
+                "is_internal": True,
+                "subtype_id": note,
+                "email_add_signature": False,
+                "message_id": generate_tracking_message_id("message-notify"),
+                "reply_to": reply_to,
+                "date": now,
+            }
+            for lease_id, body in bodies.items()
+        ]
+        bulk_insert(self.env["mail.message"].sudo(), rows)
+        leases.invalidate_recordset(["message_ids"])
 
     @api.model
     def _charge_fees(self, to_send):

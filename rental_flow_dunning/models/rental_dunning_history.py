@@ -52,6 +52,7 @@ class RentalDunningHistory(models.Model):
     )
     state = fields.Selection(
         [
+            ("pending", "To Deliver"),
             ("queued", "Queued"),
             ("to_print", "To Print"),
             ("sent", "Sent"),
@@ -60,9 +61,12 @@ class RentalDunningHistory(models.Model):
             ("missing", "Contact Missing"),
             ("cancelled", "Cancelled"),
         ],
-        default="queued",
+        default="pending",
         required=True,
         index=True,
+        help="To Deliver: waiting for its email, SMS or posted letter to be made. Queued: in "
+        "Odoo's email, SMS or post queue. Sent: handed to the provider (or printed). "
+        "Delivered: the provider confirmed the delivery.",
     )
     failure_reason = fields.Text()
     mail_mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null",
@@ -180,18 +184,33 @@ class RentalDunningHistory(models.Model):
     def _mark_printed(self):
         self.write({"state": "sent", "printed_date": fields.Datetime.now()})
 
+    @api.model
+    def _cron_deliver(self, batch_size=500):
+        """Deliver the pending reminders of large runs, batch by batch.
+
+        Each call handles ``batch_size`` reminders and reports its progress: the scheduler
+        commits and calls again while some remain, so a run of thousands of reminders is
+        rendered in several transactions and a failure loses one batch only.
+        """
+        domain = [("state", "=", "pending"), ("channel", "in", ("email", "sms", "letter"))]
+        todo = self.sudo().search(domain, order="id", limit=batch_size)
+        self.env["rental.dunning.dispatcher"]._deliver(todo)
+        remaining = self.sudo().search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=len(todo), remaining=remaining)
+
     # -- letter report -----------------------------------------------------------------------
 
     def _letter_body(self):
         """The level's letter text rendered on this reminder (recipient's language)."""
         self.ensure_one()
-        level = self.level_id.with_context(lang=self.partner_id.lang or self.env.lang)
+        lang = self.partner_id.lang or self.env.lang
+        level = self.level_id.with_context(lang=lang)
         if not level.letter_body:
             return ""
-        rendered = self.env["mail.render.mixin"].with_context(
-            lang=self.partner_id.lang or self.env.lang
-        )._render_template(level.letter_body, self._name, self.ids, engine="qweb")
-        return rendered[self.id]
+        # Letters are written by the dunning managers, like mail templates: unrestricted.
+        return self.env["rental.dunning.dispatcher"]._render_qweb_bulk(
+            str(level.letter_body), self, lang
+        )[self.id]
 
     def _letter_title(self):
         self.ensure_one()

@@ -31,6 +31,10 @@ class RentalDunningReport(models.Model):
     reminded = fields.Boolean(readonly=True)
 
     def init(self):
+        # The view reads the run lines' rent calls: on a fresh install this model may be
+        # set up before them, in which case the run lines' init() creates the view.
+        if not tools.sql.table_exists(self.env.cr, "rental_dunning_run_line_move_rel"):
+            return
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(

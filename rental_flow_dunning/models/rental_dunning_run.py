@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, pdf, split_every
 
 from ..engines import planner
+from .bulk import bulk_insert
 
 _logger = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class RentalDunningRun(models.Model):
             self.company_id, self.date, self.lease_ids.ids or None
         )
         Line = self.env["rental.dunning.run.line"]
+        labels = Line._presentation_labels()
         vals_list, moves = [], {}
         for case in collection.cases:
             policy = collection.policies[case.key]
@@ -137,10 +139,12 @@ class RentalDunningRun(models.Model):
             if not decision.item_keys:
                 continue  # nothing open once payment plans are applied
             moves[case.key] = decision.item_keys
-            values = Line._decision_values(decision, collection)
+            values = Line._decision_values(decision, collection, labels)
             if not policy:
-                values.update(state="excluded", action="exclude",
-                              reasons=Line._reason_text(planner.Reason("no_policy")))
+                values.update(
+                    state="excluded", action="exclude",
+                    reasons=Line._reason_text(planner.Reason("no_policy"), labels["reasons"]),
+                )
             vals_list.append(
                 {
                     "run_id": self.id,
@@ -157,24 +161,37 @@ class RentalDunningRun(models.Model):
     def _create_lines(self, vals_list, moves):
         """Create the preview lines in bulk, and their rent calls (``moves``: lease id ->
         move ids) with one insert per 20,000 rows."""
-        Line = self.env["rental.dunning.run.line"].with_context(tracking_disable=True)
-        lines = Line.create(vals_list)
+        Line = self.env["rental.dunning.run.line"]
+        order = Line._state_order()
         rows = [
+            {
+                **{key: (value if value is not False else None) for key, value in vals.items()},
+                "company_id": self.company_id.id,
+                "date": self.date,
+                "state_sequence": order.index(vals["state"]),
+                "amount_recovered": 0.0,
+                "recovery_rate": 0.0,
+                "recovery_final": False,
+            }
+            for vals in vals_list
+        ]
+        ids = bulk_insert(Line, rows)
+        pairs = [
             (line_id, move_id)
-            for line_id, vals in zip(lines.ids, vals_list, strict=True)
+            for line_id, vals in zip(ids, vals_list, strict=True)
             for move_id in moves[vals["lease_id"]]
         ]
-        for chunk in split_every(20000, rows):
+        for chunk in split_every(20000, pairs):
             self.env.cr.execute(
                 SQL(
                     "INSERT INTO rental_dunning_run_line_move_rel (line_id, move_id) "
                     "SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING",
-                    [row[0] for row in chunk],
-                    [row[1] for row in chunk],
+                    [pair[0] for pair in chunk],
+                    [pair[1] for pair in chunk],
                 )
             )
-        lines.invalidate_recordset(["move_ids"])
-        return lines
+        self.invalidate_recordset(["line_ids"])
+        return Line.browse(ids)
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -190,27 +207,30 @@ class RentalDunningRun(models.Model):
         self.ensure_one()
         dispatcher = self.env["rental.dunning.dispatcher"]
         todo = self.line_ids.filtered(lambda line: line.state in ("planned", "blocked"))
+        deliver_now = len(todo) <= self.company_id.rental_dunning_inline_limit
         for batch_ids in split_every(batch_size, todo.ids):
             batch = self.env["rental.dunning.run.line"].browse(batch_ids)
             try:
                 with self.env.cr.savepoint():
-                    dispatcher._dispatch(batch, self.date)
+                    dispatcher._dispatch(batch, self.date, deliver_now)
             except Exception:  # noqa: BLE001 - isolate the failing lease below
                 _logger.warning("Dunning run %s: a batch failed, sending it line by line",
                                 self.name, exc_info=True)
-                self._send_one_by_one(batch)
+                self._send_one_by_one(batch, deliver_now)
         self.state = "done"
+        if not deliver_now:
+            self.env.ref("rental_flow_dunning.ir_cron_dunning_deliver").sudo()._trigger()
         self.env["sms.sms"]._rental_trigger_queue()
         mail_cron = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
         if mail_cron:
             mail_cron.sudo()._trigger()
 
-    def _send_one_by_one(self, lines):
+    def _send_one_by_one(self, lines, deliver_now=True):
         dispatcher = self.env["rental.dunning.dispatcher"]
         for line in lines:
             try:
                 with self.env.cr.savepoint():
-                    dispatcher._dispatch(line, self.date)
+                    dispatcher._dispatch(line, self.date, deliver_now)
             except Exception as exc:  # noqa: BLE001 - one tenant's failure stops nobody else
                 _logger.exception("Dunning run %s: lease %s failed", self.name,
                                   line.lease_id.display_name)

@@ -94,10 +94,19 @@ class RentalDunningRunLine(models.Model):
         compute="_compute_recovery_rate", store=True, aggregator="avg", digits=(5, 1)
     )
 
+    def init(self):
+        super().init()
+        self.env["rental.dunning.report"].init()
+
+    @api.model
+    def _state_order(self):
+        """States in the order the lines are listed (what needs attention first)."""
+        return ["planned", "blocked", "failed", "sent", "waiting", "skipped", "excluded",
+                "cancelled"]
+
     @api.depends("state")
     def _compute_state_sequence(self):
-        order = ["planned", "blocked", "failed", "sent", "waiting", "skipped", "excluded",
-                 "cancelled"]
+        order = self._state_order()
         for line in self:
             line.state_sequence = order.index(line.state) if line.state in order else 99
 
@@ -111,16 +120,9 @@ class RentalDunningRunLine(models.Model):
     # -- presentation of the planner's decision ----------------------------------------------
 
     @api.model
-    def _reason_text(self, reason):
-        """Readable, translated text of a planner :class:`Reason`."""
-        params = reason.as_dict()
-        if "cents" in params:
-            params["amount"] = f"{params['cents'] / 100:.2f}"
-        if "minimum" in params and isinstance(params["minimum"], int) and reason.code == (
-            "below_minimum"
-        ):
-            params["minimum"] = f"{params['minimum'] / 100:.2f}"
-        labels = {
+    def _reason_labels(self):
+        """Translated labels of the planner's reason codes (see :meth:`_reason_text`)."""
+        return {
             "litigation": _("Lease in dispute or in legal proceedings (%(state)s)."),
             "paused": _("Dunning paused on this lease."),
             "empty_policy": _("The policy has no level: nothing is sent."),
@@ -155,16 +157,9 @@ class RentalDunningRunLine(models.Model):
             "paid_since_preview": _("Paid since the preview: not sent."),
             "changed_since_preview": _("Changed since the preview: %(detail)s"),
         }
-        label = labels.get(reason.code)
-        if label is None:
-            return reason.code
-        try:
-            return label % params
-        except (KeyError, TypeError, ValueError):
-            return label
 
     @api.model
-    def _problem_text(self, channel, problem):
+    def _problem_labels(self):
         channels = {"email": _("email"), "sms": _("mobile number"), "letter": _("postal address")}
         problems = {
             "missing": _("missing"),
@@ -173,31 +168,62 @@ class RentalDunningRunLine(models.Model):
             "not_mobile": _("not a mobile number"),
             "incomplete": _("incomplete"),
         }
+        return channels, problems
+
+    @api.model
+    def _reason_text(self, reason, labels=None):
+        """Readable, translated text of a planner :class:`Reason`.
+
+        ``labels`` (from :meth:`_reason_labels`) can be passed when many reasons are
+        formatted, to translate the labels once.
+        """
+        params = reason.as_dict()
+        if "cents" in params:
+            params["amount"] = f"{params['cents'] / 100:.2f}"
+        if reason.code == "below_minimum":
+            params["minimum"] = f"{params['minimum'] / 100:.2f}"
+        label = (labels or self._reason_labels()).get(reason.code)
+        if label is None:
+            return reason.code
+        try:
+            return label % params
+        except (KeyError, TypeError, ValueError):
+            return label
+
+    @api.model
+    def _problem_text(self, channel, problem, labels=None):
+        channels, problems = labels or self._problem_labels()
         return _("%(what)s %(problem)s", what=channels.get(channel, channel),
                  problem=problems.get(problem, problem))
 
     @api.model
-    def _decision_values(self, decision, collection):
-        """Line values shown in the preview for a planner decision."""
+    def _decision_values(self, decision, collection, labels=None):
+        """Line values shown in the preview for a planner decision.
+
+        ``labels`` caches the translated texts when many decisions are formatted (see
+        :meth:`_presentation_labels`).
+        """
+        labels = labels or self._presentation_labels()
         partners = self.env["res.partner"].browse(
             {d.contact_key for d in decision.deliveries} | {m.contact_key for m in decision.missing}
         )
-        names = {partner.id: partner.display_name for partner in partners}
+        names = {partner.id: partner.name or "" for partner in partners}
         recipients = []
         for delivery in decision.deliveries:
             contact = collection.contacts.get(delivery.contact_key)
             address = {
                 "email": contact.email if contact else "",
                 "sms": contact.mobile if contact else "",
-                "letter": _("postal address"),
+                "letter": labels["postal_address"],
             }[delivery.channel]
-            role = _(" (guarantor)") if delivery.role == "guarantor" else ""
+            role = labels["guarantor"] if delivery.role == "guarantor" else ""
             recipients.append(
                 f"{delivery.channel.upper()}: {names.get(delivery.contact_key, '')}{role} "
                 f"<{address}>"
             )
         missing = [
-            f"{names.get(m.contact_key, '')}: {self._problem_text(m.channel, m.problem)}"
+            f"{names.get(m.contact_key, '')}: "
+            f"{self._problem_text(m.channel, m.problem, labels['problems'])}"
             for m in decision.missing
         ]
         channels = set(decision.channels)
@@ -219,24 +245,35 @@ class RentalDunningRunLine(models.Model):
             "recipients": "\n".join(recipients),
             "missing_contacts": "\n".join(missing),
             "has_missing": bool(missing),
-            "reasons": "\n".join(self._reason_text(reason) for reason in decision.reasons),
+            "reasons": "\n".join(
+                self._reason_text(reason, labels["reasons"]) for reason in decision.reasons
+            ),
             "fee_amount": decision.fee_cents / 100.0,
         }
 
+    @api.model
+    def _presentation_labels(self):
+        """Every translated text :meth:`_decision_values` needs, translated once."""
+        return {
+            "reasons": self._reason_labels(),
+            "problems": self._problem_labels(),
+            "postal_address": _("postal address"),
+            "guarantor": _(" (guarantor)"),
+        }
+
     def _chatter_summary(self):
-        """HTML note posted on the lease when the line is sent."""
+        """HTML note posted on the lease when the line is sent (built from escaped values)."""
         self.ensure_one()
-        calls = ", ".join(self.move_ids.mapped("name"))
+        calls = ", ".join(move.name or "" for move in self.move_ids)
+        amount = f"{self.amount_overdue:.2f} {self.currency_id.symbol or ''}".strip()
         parts = [
             Markup("<p><b>%s</b></p>") % _(
-                "Reminder %(level)s (%(policy)s)", level=self.level_id.name,
-                policy=self.policy_id.name,
+                "Reminder %(level)s (%(policy)s)", level=self.level_id.name or "",
+                policy=self.policy_id.name or "",
             ),
             Markup("<p>%s</p>") % _(
                 "%(amount)s overdue, %(days)s day(s) late: %(calls)s",
-                amount=self.currency_id.format(self.amount_overdue) if self.currency_id
-                else self.amount_overdue,
-                days=self.days_late, calls=calls,
+                amount=amount, days=self.days_late, calls=calls,
             ),
         ]
         if self.recipients:

@@ -31,6 +31,12 @@ class ResCompany(models.Model):
         default="preview",
         required=True,
     )
+    rental_dunning_inline_limit = fields.Integer(
+        string="Deliver at Once Up To",
+        default=300,
+        help="Runs sending up to this many reminders render and queue their emails and SMS "
+        "at once; larger runs hand them to a background job that works by batches.",
+    )
     rental_dunning_recovery_days = fields.Integer(
         string="Recovery Window (days)",
         default=15,

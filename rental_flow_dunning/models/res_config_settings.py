@@ -19,6 +19,9 @@ class ResConfigSettings(models.TransientModel):
     rental_dunning_cron_mode = fields.Selection(
         related="company_id.rental_dunning_cron_mode", readonly=False
     )
+    rental_dunning_inline_limit = fields.Integer(
+        related="company_id.rental_dunning_inline_limit", readonly=False
+    )
     rental_dunning_recovery_days = fields.Integer(
         related="company_id.rental_dunning_recovery_days", readonly=False
     )

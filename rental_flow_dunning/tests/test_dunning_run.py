@@ -87,11 +87,11 @@ class TestDunningRun(DunningTestCommon):
         notification = self.env["mail.notification"].search([("sms_id_int", "=", sms.id)])
         self.assertEqual(notification.notification_type, "sms")
         self.assertTrue(notification.sms_tracker_ids)
-        # Chatter: the email, the SMS and a summary note are on the lease.
+        # Chatter: the email and the SMS are on the lease (no extra note needed).
         messages = self.lease.message_ids
         self.assertIn("email_outgoing", messages.mapped("message_type"))
         self.assertIn("sms", messages.mapped("message_type"))
-        self.assertTrue(any("First reminder" in (m.body or "") for m in messages))
+        self.assertFalse(any("Reminder First reminder" in (m.body or "") for m in messages))
         self.assertEqual(self.lease.dunning_level_id, self.level(2))
         self.assertEqual(self.lease.dunning_last_date, date(2026, 11, 7))
         self.assertEqual(self.lease.dunning_history_count, 2)
@@ -126,6 +126,11 @@ class TestDunningRun(DunningTestCommon):
         guarantor = self.histories().filtered(lambda h: h.partner_id == self.guarantor)
         self.assertEqual(sorted(guarantor.mapped("channel")), ["email", "letter"])
         self.assertEqual(run.letter_count, 2)
+        # Letters are not otherwise in the chatter: a summary note is.
+        note = self.lease.message_ids.filtered(
+            lambda m: "Reminder Reminder letter" in (m.body or ""))
+        self.assertEqual(len(note), 1)
+        self.assertIn("Guarantor One", note.body)
         action = run.action_print_letters()
         self.assertEqual(action["type"], "ir.actions.act_url")
         self.assertTrue(run.letter_attachment_id)
@@ -180,6 +185,30 @@ class TestDunningRun(DunningTestCommon):
         # After the last level nothing more is sent.
         last = self.dunning_run(date(2027, 1, 15), leases=self.lease)
         self.assertEqual(self.line_of(last, self.lease).state, "skipped")
+
+    def test_large_runs_deliver_in_the_background(self):
+        self.company.rental_dunning_inline_limit = 0
+        run = self.dunning_run(date(2026, 11, 7), leases=self.lease)
+        self.assertEqual(self.line_of(run, self.lease).state, "sent")
+        histories = self.histories()
+        self.assertEqual(set(histories.mapped("state")), {"pending"})
+        self.assertFalse(histories.mail_mail_id)
+        self.env["rental.dunning.history"]._cron_deliver(batch_size=1)
+        self.assertEqual(len(histories.filtered(lambda h: h.state == "queued")), 1)
+        self.env["rental.dunning.history"]._cron_deliver()
+        self.assertEqual(set(histories.mapped("state")), {"queued"})
+        self.assertTrue(histories.filtered(lambda h: h.channel == "email").mail_mail_id)
+        self.assertTrue(histories.filtered(lambda h: h.channel == "sms").sms_uuid)
+
+    def test_rent_paid_before_delivery_is_not_sent(self):
+        self.company.rental_dunning_inline_limit = 0
+        self.dunning_run(date(2026, 11, 7), leases=self.lease)
+        self.pay(self.calls(self.lease))
+        self.env["rental.dunning.history"]._cron_deliver()
+        histories = self.histories()
+        self.assertEqual(set(histories.mapped("state")), {"cancelled"})
+        self.assertIn("Paid before sending", histories[0].failure_reason)
+        self.assertFalse(histories.mail_mail_id)
 
     # -- re-check at send time ---------------------------------------------------------------
 
