@@ -26,7 +26,12 @@ TODAY = date(2026, 11, 25)
 MONTHS = 5
 
 
+QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
+RENT_VARIANTS = 10
+
+
 def build_leases(env, count):
+    env = env(context=dict(env.context, **QUIET))
     company = env.company
     company.write({"country_id": env.ref("base.fr").id})
     company._rental_ensure_setup()
@@ -45,7 +50,8 @@ def build_leases(env, count):
         {
             "name": f"Tenant {i}",
             "email": f"tenant{i}@example.com",
-            "mobile": False if i % 20 == 0 else f"06 12 {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
+            "mobile": False if i % 20 == 0 else f"06 12 {i // 10000 % 100:02d} "
+            f"{i // 100 % 100:02d} {i % 100:02d}",
             "street": f"{i} rue des Lilas", "zip": "75011", "city": "Paris",
             "country_id": france,
         }
@@ -63,8 +69,8 @@ def build_leases(env, count):
             "guarantor_ids": [(6, 0, [guarantors[i // 2].id])] if i % 2 == 0 else [],
             "date_start": date(2025, 1, 1),
             "call_from_date": date(2026, 11, 1),
-            "rent": 500 + i % 700,
-            "charges": 50 + i % 40,
+            "rent": 500 + 50 * (i % RENT_VARIANTS),
+            "charges": 50,
             "state": "running",
         }
         for i, (unit, tenant) in enumerate(zip(units, tenants, strict=True))
@@ -74,9 +80,18 @@ def build_leases(env, count):
 
 
 def issue_calls(env, leases):
-    """November through the ORM, then July to October copied by SQL."""
-    moves = leases._issue_rent_calls(until=date(2026, 11, 1), invoice_date=date(2026, 10, 22))
+    """Rent calls of July to November for every lease.
+
+    One November rent call per rent amount is issued through the ORM
+    (``_issue_rent_calls``); every other call is an SQL copy of the call with the same
+    amount, given its lease, tenant, unit, number and period.
+    """
+    templates = leases[:RENT_VARIANTS]
+    template_moves = templates._issue_rent_calls(
+        until=date(2026, 11, 1), invoice_date=date(2026, 10, 22)
+    )
     env.flush_all()
+    by_lease = {move.rental_lease_id.id: move.id for move in template_moves}
     cr = env.cr
     columns = {
         table: [
@@ -87,8 +102,11 @@ def issue_calls(env, leases):
         ]
         for table in ("account_move", "account_move_line")
     }
-    for back in range(1, MONTHS):
-        _copy_month(cr, columns, moves.ids, back)
+    for back in range(MONTHS):
+        targets = [lease for lease in leases if back or lease not in templates]
+        sources = [by_lease[templates[i % RENT_VARIANTS].id]
+                   for i, lease in enumerate(leases) if back or lease not in templates]
+        _copy_calls(cr, columns, sources, targets, back)
     env.invalidate_all()
     return env["account.move"].search([("rental_lease_id", "in", leases.ids)])
 
@@ -98,35 +116,48 @@ def _fetch(cr, query, params=()):
     return cr.fetchall()
 
 
-def _copy_month(cr, columns, move_ids, back):
-    """Copy the rent calls ``move_ids`` ``back`` months earlier (new ids, names, dates)."""
+def _copy_calls(cr, columns, sources, leases, back):
+    """Copy the rent call ``sources[i]`` to ``leases[i]``, ``back`` months earlier."""
     shift = f"INTERVAL '{int(back)} month'"
     new_ids = [row[0] for row in _fetch(
         cr, "SELECT nextval('account_move_id_seq') FROM generate_series(1, %s)",
-        (len(move_ids),))]
+        (len(leases),))]
+    mapping = (
+        sources, new_ids, [lease.id for lease in leases],
+        [lease.tenant_id.id for lease in leases], [lease.property_id.id for lease in leases],
+    )
     move_overrides = {
-        "name": f"name || '-M{back}'",
+        "name": f"name || '-' || map.lease_id || '-M{back}'",
+        "partner_id": "map.tenant_id",
+        "commercial_partner_id": "map.tenant_id",
+        "rental_lease_id": "map.lease_id",
+        "rental_property_id": "map.property_id",
+        "rental_virtual_iban_id": "NULL",
         "date": f"(date - {shift})::date",
         "invoice_date": f"(invoice_date - {shift})::date",
         "invoice_date_due": f"(invoice_date_due - {shift})::date",
         "rental_period_start": f"(rental_period_start - {shift})::date",
         "rental_period_end": f"(date_trunc('month', rental_period_start - {shift}) "
                              f"+ INTERVAL '1 month' - INTERVAL '1 day')::date",
-        "sequence_number": f"sequence_number + {back * 1000000}",
+        "sequence_number": f"sequence_number + map.lease_id * 10 + {back}",
     }
     select = ", ".join(move_overrides.get(c, c) for c in columns["account_move"])
     cr.execute(
         f"""
         INSERT INTO account_move (id, {", ".join(columns["account_move"])})
         SELECT map.new_id, {select}
-          FROM account_move
-          JOIN unnest(%s::int[], %s::int[]) AS map(old_id, new_id) ON map.old_id = id
+          FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
+               AS map(old_id, new_id, lease_id, tenant_id, property_id)
+          JOIN account_move ON account_move.id = map.old_id
         """,
-        (move_ids, new_ids),
+        mapping,
     )
     line_overrides = {
         "move_id": "map.new_id",
-        "move_name": f"move_name || '-M{back}'",
+        "move_name": f"move_name || '-' || map.lease_id || '-M{back}'",
+        "partner_id": "CASE WHEN display_type = 'payment_term' THEN map.tenant_id "
+                      "ELSE partner_id END",
+        "rental_property_id": "map.property_id",
         "date": f"(date - {shift})::date",
         "invoice_date": f"(invoice_date - {shift})::date",
         "date_maturity": f"(date_maturity - {shift})::date",
@@ -136,10 +167,11 @@ def _copy_month(cr, columns, move_ids, back):
         f"""
         INSERT INTO account_move_line ({", ".join(columns["account_move_line"])})
         SELECT {select}
-          FROM account_move_line
-          JOIN unnest(%s::int[], %s::int[]) AS map(old_id, new_id) ON map.old_id = move_id
+          FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
+               AS map(old_id, new_id, lease_id, tenant_id, property_id)
+          JOIN account_move_line ON account_move_line.move_id = map.old_id
         """,
-        (move_ids, new_ids),
+        mapping,
     )
 
 
@@ -240,6 +272,19 @@ def main():
         emit("dunning_preview_50k_calls_s", round(preview, 2), "s")
         emit("dunning_send_s", round(send, 2), "s")
         assert len(calls) == args.leases * MONTHS, len(calls)
+
+        # Large runs hand their emails and SMS to the delivery job: its throughput.
+        History = env["rental.dunning.history"]
+        batch = min(2000, History.search_count([("state", "=", "pending")]))
+        started = time.perf_counter()
+        History._cron_deliver(batch_size=batch)
+        env.flush_all()
+        deliver = time.perf_counter() - started
+        delivered = History.search_count(
+            [("run_id", "=", run.id), ("state", "in", ("queued", "cancelled"))]
+        )
+        emit("dunning_deliver_2k_reminders_s", round(deliver, 2), "s",
+             delivered=delivered, per_second=round(delivered / deliver, 1) if deliver else None)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from odoo import api, models
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL
 
 from ..engines import planner
 from .rental_dunning_policy import to_cents
@@ -261,8 +261,8 @@ class RentalDunningCollector(models.AbstractModel):
     @api.model
     def _contacts(self, partners, company):
         partners.fetch(
-            ["name", "email", "rental_sms_number", "rental_sms_problem", "street", "street2",
-             "zip", "city", "country_id"]
+            ["name", "email", "email_normalized", "rental_sms_number", "rental_sms_problem",
+             "street", "street2", "zip", "city", "country_id"]
         )
         return {partner.id: self._contact_for(partner) for partner in partners}
 
@@ -273,7 +273,7 @@ class RentalDunningCollector(models.AbstractModel):
         The SMS number is the partner's stored E.164 number (normalised with
         ``phonenumbers`` when the number is edited).
         """
-        email = email_normalize(partner.email) if partner.email else False
+        email = partner.email_normalized
         email_problem = None if email else ("invalid" if partner.email else "missing")
         address_ok = bool(partner.street and partner.zip and partner.city and partner.country_id)
         return planner.Contact(

@@ -168,6 +168,9 @@ class RentalDunningDispatcher(models.AbstractModel):
     @api.model
     def _refresh_line(self, line, decision, collection, labels):
         """Give the line the fresh decision's figures (only what changed is written)."""
+        Line = self.env["rental.dunning.run.line"]
+        if line.plan_signature and line.plan_signature == Line._signature(decision):
+            return  # nothing changed since the preview
         values = self.env["rental.dunning.run.line"]._decision_values(
             decision, collection, labels
         )
@@ -572,8 +575,10 @@ class RentalDunningDispatcher(models.AbstractModel):
         cache = self.env.context.get("rental_dunning_summaries")
         if cache is None:
             return line._chatter_summary()
+        if "texts" not in cache:
+            cache["texts"] = line._summary_texts()
         if line.id not in cache:
-            cache[line.id] = line._chatter_summary()
+            cache[line.id] = line._chatter_summary(cache["texts"])
         return cache[line.id]
 
     @api.model
@@ -675,7 +680,8 @@ class RentalDunningDispatcher(models.AbstractModel):
         Line.browse([line.id for line, d in to_send if d.action == "blocked"]).write(
             {"state": "blocked"}
         )
+        Lease = self.env["rental.lease"].with_context(tracking_disable=True)
         for (level_id, run_date), lease_ids in by_level.items():
-            self.env["rental.lease"].browse(lease_ids).write(
+            Lease.browse(lease_ids).write(
                 {"dunning_level_id": level_id, "dunning_last_date": run_date}
             )

@@ -21,14 +21,14 @@ class RentalDunningHistory(models.Model):
     _order = "date desc, id desc"
     _rec_name = "display_name"
 
-    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
-    company_id = fields.Many2one("res.company", required=True, index=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now)
+    company_id = fields.Many2one("res.company", required=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     run_id = fields.Many2one("rental.dunning.run", index=True, ondelete="restrict")
     run_line_id = fields.Many2one("rental.dunning.run.line", index=True, ondelete="set null")
     lease_id = fields.Many2one("rental.lease", required=True, index=True, ondelete="cascade")
     property_id = fields.Many2one(related="lease_id.property_id", string="Property")
-    tenant_id = fields.Many2one("res.partner", string="Tenant", index=True)
+    tenant_id = fields.Many2one("res.partner", string="Tenant", index="btree_not_null")
     partner_id = fields.Many2one("res.partner", string="Recipient", index=True)
     recipient_role = fields.Selection(
         [("tenant", "Tenant"), ("guarantor", "Guarantor"), ("manager", "Manager")],
@@ -36,7 +36,7 @@ class RentalDunningHistory(models.Model):
         required=True,
     )
     policy_id = fields.Many2one("rental.dunning.policy", string="Policy")
-    level_id = fields.Many2one("rental.dunning.level", string="Level", index=True)
+    level_id = fields.Many2one("rental.dunning.level", string="Level")
     level_position = fields.Integer(string="Level #")
     move_ids = fields.Many2many(related="run_line_id.move_ids", string="Rent Calls")
     amount_overdue = fields.Monetary(string="Amount Overdue")

@@ -1,3 +1,4 @@
+import hashlib
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -28,9 +29,9 @@ class RentalDunningRunLine(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(related="run_id.date", store=True)
     lease_id = fields.Many2one("rental.lease", required=True, index=True, ondelete="cascade")
-    tenant_id = fields.Many2one("res.partner", string="Tenant", index=True)
+    tenant_id = fields.Many2one("res.partner", string="Tenant")
     property_id = fields.Many2one(related="lease_id.property_id", string="Property")
-    policy_id = fields.Many2one("rental.dunning.policy", string="Policy", index=True)
+    policy_id = fields.Many2one("rental.dunning.policy", string="Policy")
     level_id = fields.Many2one("rental.dunning.level", string="Level", index=True)
     level_position = fields.Integer(string="Level #")
     move_ids = fields.Many2many(
@@ -77,8 +78,13 @@ class RentalDunningRunLine(models.Model):
     guarantor_copy = fields.Boolean()
     recipients = fields.Text()
     missing_contacts = fields.Text(string="Missing Contacts")
-    has_missing = fields.Boolean(string="Contact Missing", index=True)
+    has_missing = fields.Boolean(string="Contact Missing")
     reasons = fields.Text()
+    plan_signature = fields.Char(
+        readonly=True, copy=False,
+        help="Fingerprint of the planner's decision at preview: at sending, an unchanged "
+        "decision is not rewritten.",
+    )
     fee_amount = fields.Monetary(string="Fee")
     fee_move_id = fields.Many2one("account.move", string="Fee Invoice", readonly=True)
     error = fields.Text()
@@ -249,7 +255,18 @@ class RentalDunningRunLine(models.Model):
                 self._reason_text(reason, labels["reasons"]) for reason in decision.reasons
             ),
             "fee_amount": decision.fee_cents / 100.0,
+            "plan_signature": self._signature(decision),
         }
+
+    @api.model
+    def _signature(self, decision):
+        """Fingerprint of a planner decision (what would be sent, to whom, and why)."""
+        facts = (
+            decision.action, decision.level_key, decision.amount_cents, decision.item_keys,
+            decision.deliveries, decision.missing, decision.activity, decision.fee_cents,
+            tuple(decision.reasons), decision.days_late,
+        )
+        return hashlib.sha1(repr(facts).encode()).hexdigest()
 
     @api.model
     def _presentation_labels(self):
@@ -261,27 +278,35 @@ class RentalDunningRunLine(models.Model):
             "guarantor": _(" (guarantor)"),
         }
 
-    def _chatter_summary(self):
+    @api.model
+    def _summary_texts(self):
+        """Translated texts of :meth:`_chatter_summary` (translate once for many lines)."""
+        return {
+            "title": _("Reminder %(level)s (%(policy)s)"),
+            "amount": _("%(amount)s overdue, %(days)s day(s) late: %(calls)s"),
+            "missing": _("Missing:"),
+        }
+
+    def _chatter_summary(self, texts=None):
         """HTML note posted on the lease when the line is sent (built from escaped values)."""
         self.ensure_one()
+        texts = texts or self._summary_texts()
         calls = ", ".join(move.name or "" for move in self.move_ids)
         amount = f"{self.amount_overdue:.2f} {self.currency_id.symbol or ''}".strip()
         parts = [
-            Markup("<p><b>%s</b></p>") % _(
-                "Reminder %(level)s (%(policy)s)", level=self.level_id.name or "",
-                policy=self.policy_id.name or "",
-            ),
-            Markup("<p>%s</p>") % _(
-                "%(amount)s overdue, %(days)s day(s) late: %(calls)s",
-                amount=amount, days=self.days_late, calls=calls,
-            ),
+            Markup("<p><b>%s</b></p>") % (texts["title"] % {
+                "level": self.level_id.name or "", "policy": self.policy_id.name or "",
+            }),
+            Markup("<p>%s</p>") % (texts["amount"] % {
+                "amount": amount, "days": self.days_late, "calls": calls,
+            }),
         ]
         if self.recipients:
             parts.append(Markup("<p>%s</p>") % Markup("<br/>").join(
                 escape(row) for row in self.recipients.splitlines()
             ))
         if self.missing_contacts:
-            parts.append(Markup("<p>%s %s</p>") % (_("Missing:"), Markup("<br/>").join(
+            parts.append(Markup("<p>%s %s</p>") % (texts["missing"], Markup("<br/>").join(
                 escape(row) for row in self.missing_contacts.splitlines()
             )))
         return Markup("").join(parts)
