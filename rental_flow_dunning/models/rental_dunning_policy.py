@@ -58,8 +58,9 @@ class RentalDunningPolicy(models.Model):
     )
     chronic_late_count = fields.Integer(
         string="Chronic Late Payer After",
-        help="A tenant late this many times or more in the last twelve months starts at the "
-        "level below instead of the first one. 0 disables the rule.",
+        help="A tenant late this many times or more in the last twelve months skips the "
+        "gentler levels: he gets the level below as soon as a reminder is due. 0 disables "
+        "the rule.",
     )
     chronic_start_level_id = fields.Many2one(
         "rental.dunning.level",

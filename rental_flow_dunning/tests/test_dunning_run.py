@@ -97,6 +97,20 @@ class TestDunningRun(DunningTestCommon):
         self.assertEqual(self.lease.dunning_history_count, 2)
         self.assertEqual(self.tenant.rental_dunning_history_count, 2)
 
+    def test_french_tenant_gets_french_reminders(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["rental_flow_dunning"], ["fr_FR"], overwrite=True
+        )
+        self.tenant.lang = "fr_FR"
+        self.dunning_run(date(2026, 11, 7), leases=self.lease)
+        email = self.histories().filtered(lambda h: h.channel == "email").mail_mail_id
+        self.assertIn("loyer impayé", email.subject)
+        self.assertIn("Sauf erreur de notre part", email.body_html)
+        self.assertIn("960,00", email.body_html)
+        sms = self.histories().filtered(lambda h: h.channel == "sms")
+        self.assertIn("de loyer impayés depuis le", sms.body)
+
     def test_nothing_is_ever_sent_twice(self):
         run = self.dunning_run(date(2026, 11, 7), leases=self.lease)
         count = len(self.histories())
