@@ -87,13 +87,29 @@ class RentalDunningDispatcher(models.AbstractModel):
 
         A reminder whose rent calls were all paid since the run is cancelled instead.
         """
-        pending = self._drop_paid(histories.filtered(lambda h: h.state == "pending"))
+        pending = self._drop_paid(self._lock_pending(histories))
         by_channel = pending.grouped("channel")
         empty = pending.browse()
         self._send_emails(by_channel.get("email", empty))
         self._queue_sms(by_channel.get("sms", empty))
         self._queue_letters(by_channel.get("letter", empty))
         return pending
+
+    @api.model
+    def _lock_pending(self, histories):
+        """The reminders still pending, locked (a concurrent delivery skips them)."""
+        pending = histories.filtered(lambda h: h.state == "pending")
+        if not pending:
+            return pending
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM rental_dunning_history WHERE id IN %s AND state = 'pending' "
+                "FOR UPDATE SKIP LOCKED",
+                tuple(pending.ids),
+            )
+        )
+        return pending.browse([row[0] for row in self.env.cr.fetchall()])
 
     @api.model
     def _drop_paid(self, histories):

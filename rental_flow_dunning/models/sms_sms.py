@@ -98,16 +98,26 @@ class SmsSms(models.Model):
     # -- HTTP providers ------------------------------------------------------------------------
 
     def _rental_send_http(self, provider, unlink_failed, unlink_sent):
-        """Send through an HTTP provider, one SMS at a time, honouring the quiet hours."""
+        """Send through an HTTP provider, one SMS at a time.
+
+        Reminders (SMS of a dunning reminder) respect the provider's quiet hours: at night
+        or on a day without SMS they stay queued until the next allowed time. Other SMS
+        (codes, notifications of other apps) go at once.
+        """
         now = fields.Datetime.now()
         allowed_at = provider._next_send_time(now)
+        todo = self.sudo()
         if allowed_at > now:
-            self.sudo().write({"rental_not_before": allowed_at})
-            self._rental_trigger_queue(allowed_at)
+            held = todo.filtered("rental_history_id")
+            if held:
+                held.write({"rental_not_before": allowed_at})
+                self._rental_trigger_queue(allowed_at)
+            todo -= held
+        if not todo:
             return
         gateway = provider._gateway()
         callback_url = provider._status_url()
-        for sms in self.sudo():
+        for sms in todo:
             if sms.state != "outgoing":
                 continue
             if not sms.number:
@@ -180,9 +190,9 @@ class SmsSms(models.Model):
             self.rental_history_id._sms_sent(provider, result)
         elif result.status == "retry" and self.rental_attempts < provider.max_attempts:
             delay = gateways.backoff_seconds(max(self.rental_attempts, 1), provider.retry_delay)
-            retry_at = provider._next_send_time(
-                fields.Datetime.now() + timedelta(seconds=delay)
-            )
+            retry_at = fields.Datetime.now() + timedelta(seconds=delay)
+            if self.rental_history_id:
+                retry_at = provider._next_send_time(retry_at)
             self.write(
                 {
                     "rental_not_before": retry_at,

@@ -156,16 +156,34 @@ class TestSmsProviders(DunningTestCommon):
         self.assertEqual(sms.state, "pending")
         self.assertEqual(history.state, "sent")
 
-    def test_quiet_hours_also_hold_sms_queued_without_a_date(self):
+    def test_quiet_hours_hold_reminders_that_reach_the_queue_at_night(self):
+        self.provider.quiet_hours = True
+        with freeze_time("2026-11-25 16:00:00"):  # 17:00 in Paris: queued to go at once
+            sms, history = self.queue()
+        self.assertFalse(sms.rental_not_before)
+        self.gateways.script(("status", 503))
+        with freeze_time("2026-11-25 18:59:30"):  # 19:59: fails, retry falls at night
+            sms.send()
+        self.assertEqual(sms.rental_not_before, datetime(2026, 11, 26, 7, 0))
+        with freeze_time("2026-11-25 22:30:00"):  # 23:30: still held
+            sms.send()
+        self.assertEqual(sms.state, "outgoing")
+        self.assertEqual(len(self.gateways.received), 1)
+        with freeze_time("2026-11-26 07:00:00"):
+            sms.send()
+        self.assertEqual(sms.state, "pending")
+
+    def test_other_sms_are_not_held_by_the_quiet_hours(self):
+        """Quiet hours are for reminders; codes and other apps' SMS go at once."""
         self.provider.quiet_hours = True
         sms = self.env["sms.sms"].create(
-            {"number": "+33612345678", "body": "hello", "rental_provider_id": self.provider.id}
+            {"number": "+33612345678", "body": "Your code: 1234",
+             "rental_provider_id": self.provider.id}
         )
         with freeze_time("2026-11-25 22:30:00"):  # 23:30 in Paris
             sms.send()
-        self.assertEqual(sms.state, "outgoing")
-        self.assertEqual(sms.rental_not_before, datetime(2026, 11, 26, 7, 0))
-        self.assertFalse(self.gateways.received)
+        self.assertEqual(sms.state, "pending")
+        self.assertEqual(len(self.gateways.sent("ovh")), 1)
 
     # -- other providers ---------------------------------------------------------------------
 
