@@ -1,0 +1,1 @@
+from . import rental_dunning_launch
