@@ -11,3 +11,4 @@ from . import account_move_line
 from . import account_bank_statement_line
 from . import chart_template
 from . import rental_demo
+from . import ir_actions_report

@@ -1,7 +1,9 @@
+import io
 from datetime import date
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.pdf import OdooPdfFileReader
 
 from .common import RentalTestCommon
 
@@ -63,3 +65,12 @@ class TestReports(RentalTestCommon):
         )._render_qweb_pdf("rental_flow.report_rent_call", self.call.ids)
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
+
+    def test_several_rent_calls_print_in_one_pdf(self):
+        """Printing a batch works, also with a wkhtmltopdf build without patched Qt."""
+        calls = self.call | self.lease._issue_rent_calls(until=date(2026, 2, 1))
+        pdf, kind = self.env["ir.actions.report"].with_context(
+            force_report_rendering=True
+        )._render_qweb_pdf("rental_flow.report_rent_call", calls.ids)
+        self.assertEqual(kind, "pdf")
+        self.assertEqual(len(OdooPdfFileReader(io.BytesIO(pdf)).pages), len(calls))
