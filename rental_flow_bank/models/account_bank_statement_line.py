@@ -1,5 +1,6 @@
 import json
 import logging
+from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL, create_unique_index, index_exists
@@ -185,6 +186,48 @@ class AccountBankStatementLine(models.Model):
             "rental_import_flags": ", ".join(line.flags) or False,
             "rental_import_id": bank_import.id if bank_import else False,
         }
+
+    @api.model
+    def _rental_resolve_virtual_ibans(self, pairs):
+        """Virtual IBAN and property of many ``(credited IBAN, date)`` pairs at once.
+
+        Same rule as rental_flow's ``_compute_rental_virtual_iban`` (the IBAN by its
+        compact form, archived ones included; the property that held it on that date,
+        from the assignment history), with two queries for any number of lines.
+        Returns a list of ``(virtual IBAN id or None, property id or None)``.
+        """
+        names = {viban.normalize(iban) for iban, __ in pairs if iban}
+        if not names:
+            return [(None, None)] * len(pairs)
+        ibans = self.env["rental.virtual.iban"].with_context(active_test=False).search_read(
+            [("name", "in", list(names))], ["name", "property_id"]
+        )
+        by_name = {row["name"]: row for row in ibans}
+        history = defaultdict(list)
+        for row in self.env["rental.virtual.iban.assignment"].search_read(
+            [("iban_id", "in", [row["id"] for row in ibans])],
+            ["iban_id", "property_id", "date_from", "date_to"],
+            order="date_from desc, id desc",
+        ):
+            history[row["iban_id"][0]].append(row)
+        result = []
+        for iban, day in pairs:
+            row = by_name.get(viban.normalize(iban or ""))
+            if not row:
+                result.append((None, None))
+                continue
+            prop = None
+            if not day:
+                prop = row["property_id"][0] if row["property_id"] else None
+            else:
+                for assignment in history[row["id"]]:
+                    if assignment["date_from"] <= day and (
+                        not assignment["date_to"] or day <= assignment["date_to"]
+                    ):
+                        prop = assignment["property_id"][0]
+                        break
+            result.append((row["id"], prop))
+        return result
 
     # -- creation -----------------------------------------------------------------------
 
