@@ -1,3 +1,5 @@
 from . import test_install
 from . import test_import_camt
 from . import test_import_bulk
+from . import test_import_formats
+from . import test_import_bad_input
