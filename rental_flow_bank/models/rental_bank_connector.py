@@ -1,7 +1,7 @@
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -19,6 +19,7 @@ from .bank_import_writer import import_savepoint
 _logger = logging.getLogger(__name__)
 
 SYSTEM = "base.group_system"
+FIRST_SYNC_DAYS = 90
 # Stored secret fields (readable by system administrators only, never shown in views)
 # and the write-only input field that sets each one.
 SECRET_INPUTS = {
@@ -177,7 +178,10 @@ class RentalBankConnector(models.Model):
         for connector in self:
             value = connector.memo_private_key_input
             if value:
-                bank_connector_memo.load_private_key(value.strip())  # refuse a bad key now
+                try:  # refuse a bad key now rather than at the first request
+                    bank_connector_memo.load_private_key(value.strip())
+                except BankApiError as exc:
+                    raise UserError(str(exc)) from None
             connector._set_secret("memo_private_key", value)
 
     def _inverse_memo_secret_code_input(self):
@@ -290,11 +294,18 @@ class RentalBankConnector(models.Model):
 
     def _sync_transactions(self, since=None, until=None):
         """Import the booked transactions of ``[since, until)`` (default: since the last
-        synchronisation minus the overlap). Returns the import log."""
+        synchronisation minus the overlap, or the last 90 days the first time).
+        Returns the import log."""
         self.ensure_one()
         started = fields.Datetime.now()
-        if since is None and self.last_sync_date:
-            since = self.last_sync_date - timedelta(days=self.sync_overlap_days)
+        if since is None:
+            since = (
+                self.last_sync_date - timedelta(days=self.sync_overlap_days)
+                if self.last_sync_date else started - timedelta(days=FIRST_SYNC_DAYS)
+            )
+        since = since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=timezone.utc)
         provider = self._get_provider()
         account = self._account_key()
         try:

@@ -3,3 +3,4 @@ from . import test_import_camt
 from . import test_import_bulk
 from . import test_import_formats
 from . import test_import_bad_input
+from . import test_connector
