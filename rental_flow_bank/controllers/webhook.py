@@ -31,7 +31,7 @@ class RentalBankWebhookController(http.Controller):
         length = httprequest.content_length
         if length is not None and length > MAX_BODY_BYTES:
             return request.make_json_response({"error": "payload too large"}, status=413)
-        body = httprequest.stream.read(MAX_BODY_BYTES + 1)
+        body = httprequest.get_data(cache=False)  # bounded by the Content-Length above
         headers = dict(httprequest.headers.items())
         status, payload = request.env["rental.bank.event"].sudo()._receive_webhook(
             key, headers, body

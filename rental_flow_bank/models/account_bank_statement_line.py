@@ -260,7 +260,7 @@ class AccountBankStatementLine(models.Model):
 
     @api.model
     def _rental_create_from_parsed(self, journal, parsed_lines, bank_import=None,
-                                   statement=None, details=None):
+                                   statement=None, details=None, line_details=None):
         """Create the statement lines of ``parsed_lines`` in ``journal``, in bulk.
 
         The public entry point of every bank feed (files, bank APIs, webhooks):
@@ -269,16 +269,22 @@ class AccountBankStatementLine(models.Model):
         through Odoo's own ``create``, the others by :class:`StatementLineWriter`
         from it). Lines flagged not booked are skipped. Returns the new lines, in the
         order of ``parsed_lines``. The caller decides what runs after the import:
-        see :meth:`_rental_after_import`.
+        see :meth:`_rental_after_import`. ``details`` are added to the audit JSON
+        (``transaction_details``) of every line, ``line_details`` (a list aligned with
+        ``parsed_lines``) to each line's.
         """
         self._rental_lock_journal(journal)
-        lines = [line for line in parsed_lines if FLAG_NOT_BOOKED not in line.flags]
+        extra = line_details or [None] * len(parsed_lines)
+        pairs = [(line, more) for line, more in zip(parsed_lines, extra, strict=True)
+                 if FLAG_NOT_BOOKED not in line.flags]
         existing = self._rental_existing_import_ids(
-            journal, [line.unique_import_id for line in lines]
+            journal, [line.unique_import_id for line, __ in pairs]
         )
         vals_list = [
-            self._rental_prepare_import_vals(journal, line, bank_import, statement, details)
-            for line in lines
+            self._rental_prepare_import_vals(
+                journal, line, bank_import, statement, {**(details or {}), **(more or {})}
+            )
+            for line, more in pairs
             if line.unique_import_id not in existing
         ]
         if not vals_list:

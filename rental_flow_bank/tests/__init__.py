@@ -4,3 +4,5 @@ from . import test_import_bulk
 from . import test_import_formats
 from . import test_import_bad_input
 from . import test_connector
+from . import test_webhook_http
+from . import test_webhook_claim
