@@ -109,8 +109,9 @@ def main():
     from fake_bank import FakeBank, memo_transaction, new_rsa_key, qonto_transaction
     from werkzeug.test import Client
 
-    from odoo.addons.rental_flow_bank.engines import webhook_auth
     from odoo.modules.registry import Registry
+
+    from odoo.addons.rental_flow_bank.engines import webhook_auth
     private_pem, public_key = new_rsa_key()
     bank = FakeBank(public_key=public_key)
     bank_url = bank.start()

@@ -1,10 +1,8 @@
-from . import (
-    account_bank_statement,
-    account_bank_statement_line,
-    account_journal,
-    rental_bank_connector,
-    rental_bank_csv_mapping,
-    rental_bank_event,
-    rental_bank_import,
-    rental_virtual_iban_pool_connector,
-)
+from . import account_bank_statement_line
+from . import account_bank_statement
+from . import account_journal
+from . import rental_bank_csv_mapping
+from . import rental_bank_import
+from . import rental_bank_connector
+from . import rental_bank_event
+from . import rental_virtual_iban_pool_connector

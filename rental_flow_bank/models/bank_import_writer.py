@@ -61,7 +61,8 @@ MOVE_VARYING = (
     "amount_total_signed", "amount_total_in_currency_signed",
 )
 MOVE_LINE_VARYING = (
-    "id", "move_id", "statement_line_id", "statement_id", "date", "move_name", "name", "debit", "credit", "balance",
+    "id", "move_id", "statement_line_id", "statement_id", "date", "move_name", "name", "debit",
+    "credit", "balance",
     "amount_currency", "amount_residual", "amount_residual_currency", "price_subtotal",
     "price_total", "reconciled",
 )
@@ -97,7 +98,9 @@ KNOWN_COMPUTED = {
          "tax_tag_invert"}
     ),
 }
-STATEMENT_FIELDS = ("journal_id", "company_id", "first_line_index", "date", "balance_end", "is_complete")
+STATEMENT_FIELDS = (
+    "journal_id", "company_id", "first_line_index", "date", "balance_end", "is_complete",
+)
 
 
 @contextmanager
@@ -159,7 +162,7 @@ class StatementLineWriter:
             # has the earliest date, and entries are numbered in date order
             indexes = sorted(groups[key], key=lambda i: self._date(vals_list[i]["date"]))
             created = self._create_group([vals_list[i] for i in indexes], new_ids)
-            for index, line_id in zip(indexes, created):
+            for index, line_id in zip(indexes, created, strict=True):
                 ids[index] = line_id
         self._finalise(new_ids, {v.get("statement_id") for v in vals_list} - {False, None})
         return self.Line.browse(ids).with_env(self.env)
@@ -386,7 +389,7 @@ class StatementLineWriter:
         """``(liquidity item, suspense item)`` of the reference line's entry."""
         items = reference.move_id.line_ids.sorted("id")
         liquidity = items.filtered(
-            lambda l: l.account_id == self.journal.default_account_id
+            lambda item: item.account_id == self.journal.default_account_id
         )
         suspense = items - liquidity
         if len(liquidity) != 1 or len(suspense) != 1:

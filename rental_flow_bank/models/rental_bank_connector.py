@@ -1,7 +1,7 @@
 import logging
 import secrets
 import uuid
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -152,7 +152,9 @@ class RentalBankConnector(models.Model):
         readonly=True, copy=False, index=True, default=lambda self: secrets.token_urlsafe(24),
         groups="account.group_account_manager",
     )
-    webhook_url = fields.Char(compute="_compute_webhook_url", groups="account.group_account_manager")
+    webhook_url = fields.Char(
+        compute="_compute_webhook_url", groups="account.group_account_manager"
+    )
     event_ids = fields.One2many("rental.bank.event", "connector_id", string="Events")
     event_error_count = fields.Integer(compute="_compute_event_counts")
 
@@ -308,9 +310,9 @@ class RentalBankConnector(models.Model):
                 self.last_sync_date - timedelta(days=self.sync_overlap_days)
                 if self.last_sync_date else started - timedelta(days=FIRST_SYNC_DAYS)
             )
-        since = since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since
         if until is not None and until.tzinfo is None:
-            until = until.replace(tzinfo=timezone.utc)
+            until = until.replace(tzinfo=UTC)
         provider = self._get_provider()
         account = self._account_key()
         try:

@@ -321,7 +321,7 @@ class RentalBankEvent(models.Model):
         for journal, items in by_journal.items():
             created |= self._create_lines(journal, items, failures)
         found = self._lines_by_import_id(by_journal, failures)
-        for event, line in ((e, l) for items in by_journal.values() for e, l in items):
+        for event, line in (pair for items in by_journal.values() for pair in items):
             if event not in failures:
                 record = found[(event.connector_id.journal_id.id, line.unique_import_id)]
                 note = _("Statement line created.") if record in created else \
@@ -354,6 +354,10 @@ class RentalBankEvent(models.Model):
         if not transaction_id:
             return _("Ignored: %(type)s events import nothing.", type=event.event_type), None
         transaction = event.resource or provider.get_transaction(transaction_id)
+        account = transaction.get("account_id")
+        if account and connector.bank_account_ref and account != connector.bank_account_ref:
+            return _("Ignored: transaction of the bank account %(account)s, not of this "
+                     "connector's.", account=account), None
         if not provider.is_booked(transaction):
             return _("Not booked yet (status %(status)s): imported when it is.",
                      status=transaction.get("status")), None

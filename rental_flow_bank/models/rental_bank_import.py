@@ -295,7 +295,9 @@ class RentalBankImport(models.Model):
         Line = self.env["account.bank.statement.line"]
         Line._rental_lock_journal(journal)
         booked = [line for line in statement.lines if FLAG_NOT_BOOKED not in line.flags]
-        existing = Line._rental_existing_import_ids(journal, [l.unique_import_id for l in booked])
+        existing = Line._rental_existing_import_ids(
+            journal, [line.unique_import_id for line in booked]
+        )
         new = [line for line in booked if line.unique_import_id not in existing]
         stats = {"created": len(new), "duplicates": len(booked) - len(new),
                  "skipped": statement.skipped_entries + len(statement.lines) - len(booked),
@@ -318,7 +320,7 @@ class RentalBankImport(models.Model):
             return self.env["account.bank.statement"]
         balance_start = opening.amount
         if stats["duplicates"]:
-            balance_start = closing.amount - sum((l.amount for l in new_lines), Decimal(0))
+            balance_start = closing.amount - sum((line.amount for line in new_lines), Decimal(0))
             stats["warnings"].append(_(
                 "%(journal)s: %(count)s transactions of statement %(statement)s were already "
                 "imported and skipped; its starting balance is taken as the closing balance "
@@ -326,7 +328,7 @@ class RentalBankImport(models.Model):
                 journal=journal.display_name, count=stats["duplicates"],
                 statement=statement.statement_id or statement.date_to or "",
             ))
-        day = statement.date_to or max(l.booking_date or l.value_date for l in new_lines)
+        day = statement.date_to or max(line.booking_date or line.value_date for line in new_lines)
         return self.env["account.bank.statement"].create({
             "name": statement.statement_id or f"{journal.code} {day}",
             "reference": filename,

@@ -51,7 +51,7 @@ class RentalVirtualIbanPool(models.Model):
             history = len(prop.virtual_iban_assignment_ids) if prop else index
             keys.append(f"{db_uuid}:{self.id}:{prop.id if prop else 'free'}:{history}")
         rows = []
-        for label, key in zip(labels, keys):
+        for label, key in zip(labels, keys, strict=True):
             rows += self.connector_id._create_virtual_ibans([label], key)
         return self._add_ibans(rows)
 

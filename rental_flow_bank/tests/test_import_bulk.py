@@ -53,7 +53,8 @@ class TestImportBulk(BankFeedsCommon):
         amounts = [850.0, -1234.56, 0.0, 312.4, -0.01, 99999.99, 25.0]
         vals_list = []
         for i in range(21):
-            credited = VIBANS[i % 6] if i % 4 else (False if i % 8 else "FR7610107001011234567890129")
+            unknown = False if i % 8 else "FR7610107001011234567890129"
+            credited = VIBANS[i % 6] if i % 4 else unknown
             vals_list.append(self._vals(i, amounts[i % 7], days[i % 5], credited))
         return vals_list
 
@@ -174,12 +175,12 @@ class TestImportBulk(BankFeedsCommon):
                                         invoice_date=date(2026, 5, 1), post=True)
             __, suspense, __ = line._seek_for_lines()
             line.move_id.button_draft()
-            suspense.write({"account_id": invoice.line_ids.filtered(
-                lambda l: l.account_type == "asset_receivable").account_id.id,
-                "partner_id": partner.id})
+            receivable = invoice.line_ids.filtered(
+                lambda item: item.account_type == "asset_receivable"
+            )
+            suspense.write({"account_id": receivable.account_id.id, "partner_id": partner.id})
             line.move_id.action_post()
-            (suspense | invoice.line_ids.filtered(
-                lambda l: l.account_type == "asset_receivable")).reconcile()
+            (suspense | receivable).reconcile()
             results.append((invoice.payment_state, line.is_reconciled, line.amount_residual))
         self.assertEqual(results[0], results[1])
         self.assertEqual(results[0][:2], ("paid", True))

@@ -233,11 +233,12 @@ class TestImportCamt(BankFeedsCommon):
         lines = self.lines_of(self.master_journal)
         self.assertEqual(len(set(lines.move_id.mapped("name"))), 9)
         for day in (1, 2, 3):
-            same_day = lines.filtered(lambda l, d=day: l.date == date(2026, 2, d))
+            same_day = lines.filtered(lambda line, d=day: line.date == date(2026, 2, d))
             # file order kept within a day (ids), amounts increase in the file
             self.assertEqual(same_day.mapped("amount"), sorted(same_day.mapped("amount")))
         # entries are numbered in date order
-        numbers = [line.move_id.sequence_number for line in lines.sorted(lambda l: (l.date, l.id))]
+        ordered = lines.sorted(lambda line: (line.date, line.id))
+        numbers = [line.move_id.sequence_number for line in ordered]
         self.assertEqual(numbers, sorted(numbers))
 
     def test_second_iban_routing_is_exact(self):

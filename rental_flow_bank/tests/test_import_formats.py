@@ -6,7 +6,14 @@ from datetime import date
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
-from .common_bankfeeds import MASTER_IBAN, SECOND_IBAN, VIBANS, BankFeedsCommon, bank_samples, sample
+from .common_bankfeeds import (
+    MASTER_IBAN,
+    SECOND_IBAN,
+    VIBANS,
+    BankFeedsCommon,
+    bank_samples,
+    sample,
+)
 
 
 @tagged("post_install", "-at_install")

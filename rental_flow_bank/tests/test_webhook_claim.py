@@ -3,9 +3,9 @@ connections (the test transaction cannot show another connection uncommitted row
 the rows used here are committed by a separate connection and removed afterwards)."""
 
 import threading
+from datetime import datetime
 
 import psycopg2.errors
-from datetime import datetime
 
 from odoo import fields
 from odoo.sql_db import db_connect

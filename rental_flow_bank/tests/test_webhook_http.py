@@ -145,6 +145,17 @@ class TestWebhookHttp(ConnectorCommon, HttpCase):
         self.assertEqual(event.state, "done", event.error)
         self.assertEqual(event.statement_line_id.rental_property_id, self.flats[1])
 
+    def test_memo_transaction_of_another_account_is_ignored(self):
+        headers = {"Authorization": f"Bearer {MEMO_WEBHOOK_TOKEN}"}
+        self.bank.transactions = [dict(memo_transaction("tx-9", 100, local_iban=VIBANS[0]),
+                                       account_id="another-account")]
+        self.post(self.memo, memo_event("ev-9", "tx-9"), headers)
+        self.env["rental.bank.event"]._process_pending()
+        event = self.events(self.memo)
+        self.assertEqual(event.state, "done")
+        self.assertIn("another-account", event.note)
+        self.assertFalse(self.lines_of(self.master_journal))
+
     def test_memo_other_event_types_import_nothing(self):
         headers = {"Authorization": f"Bearer {MEMO_WEBHOOK_TOKEN}"}
         self.post(self.memo, memo_event("ev-9", "iban-1", "iban_created"), headers)

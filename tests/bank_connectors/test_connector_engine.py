@@ -2,7 +2,7 @@
 
 import json
 import socket
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -84,7 +84,7 @@ def test_bad_private_key():
 def test_memo_transactions_all_pages(bank, rsa_key):
     bank.transactions = [memo_transaction(f"tx-{i}", 1000 + i) for i in range(5)]
     provider = memo_provider(bank, rsa_key)
-    since = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    since = datetime(2026, 1, 1, tzinfo=UTC)
     ids = [tx["id"] for tx in provider.iter_transactions(since)]
     assert ids == [f"tx-{i}" for i in range(5)]
     assert len(bank.requests) == 3  # pages of two
@@ -211,7 +211,7 @@ def test_qonto_pages_and_auth(bank):
     bank.transactions = [qonto_transaction(f"q{i}", 100 * i) for i in range(1, 6)]
     bank.transactions.append(qonto_transaction("pending", 999, status="pending"))
     provider = qonto_provider(bank)
-    got = list(provider.iter_transactions(datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    got = list(provider.iter_transactions(datetime(2026, 1, 1, tzinfo=UTC)))
     assert [t["id"] for t in got] == ["q1", "q2", "q3", "q4", "q5"]
     assert len(bank.requests) == 3
     assert bank.requests[0]["headers"]["Authorization"] == "agency:qonto-secret"
