@@ -31,13 +31,30 @@ TARGET_S = 60
 PROPERTIES = 1000
 
 
-def setup(env):
-    """Euro company, the mandant journal of the file, 1,000 properties with vIBANs."""
+def euro_company(env):
+    """A company keeping its books in euros (the file's currency): the current one,
+    switched to euros while it has no entries, else a new one."""
     company = env.company
     euro = env.ref("base.EUR")
     euro.active = True
-    if company.currency_id != euro:
+    if company.currency_id == euro:
+        return company
+    if not env["account.move"].search_count([("company_id", "=", company.id)], limit=1):
         company.currency_id = euro
+        return company
+    company = env["res.company"].create({"name": "Bench import (EUR)", "currency_id": euro.id})
+    env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+    env.user.company_ids |= company
+    return company
+
+
+def setup(env):
+    """Euro company, the mandant journal of the file, 1,000 properties with vIBANs.
+
+    Returns the journal; the import must run with ``env(context=...)`` of its company.
+    """
+    company = euro_company(env)
+    env = env(context=dict(env.context, allowed_company_ids=company.ids))
     company._rental_ensure_setup()
     journal = env["account.journal"].create(
         {"name": "Bench mandant", "code": "BIMP", "type": "bank", "bank_acc_number": MASTER}
@@ -61,6 +78,7 @@ def main():
     data = build_statement(count)
     with odoo_env() as env:
         journal = setup(env)
+        env = env(context=dict(env.context, allowed_company_ids=journal.company_id.ids))
         start = time.perf_counter()
         log = env["rental.bank.import"]._import_file(data, "bench.xml", after_import=False)
         env.flush_all()

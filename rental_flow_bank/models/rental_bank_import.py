@@ -237,6 +237,14 @@ class RentalBankImport(models.Model):
             else:
                 target = found.get(key, Journal)
                 if not target:
+                    target = self._virtual_iban_journal(key)
+                    if target:  # a statement of one virtual IBAN (sub-account)
+                        self._credit_virtual_iban(statement, key)
+                        errors += self._check_statement(where, statement, target)
+                        plan.append({"statement": statement, "journal": target,
+                                     "virtual_iban": key})
+                        continue
+                if not target:
                     errors.append(_("%(where)s: no bank journal has the account %(account)s. "
                                     "Set this IBAN as the bank account of a bank journal.",
                                     where=where, account=key))
@@ -255,6 +263,26 @@ class RentalBankImport(models.Model):
                                count=len(errors) - MAX_ERRORS_SHOWN))
             raise UserError("\n".join(shown))
         return plan
+
+    def _virtual_iban_journal(self, iban):
+        """Master bank journal of a virtual IBAN of the pools (empty when unknown).
+
+        Some banks send one statement per virtual account: its lines belong to the
+        master account's journal.
+        """
+        virtual = self.env["rental.virtual.iban"].with_context(active_test=False).search(
+            [("name", "=", iban), ("company_id", "in", self.env.companies.ids)], limit=1
+        )
+        return virtual.journal_id
+
+    @staticmethod
+    def _credit_virtual_iban(statement, iban):
+        """Lines of a virtual IBAN's own statement were paid to that IBAN."""
+        for line in statement.lines:
+            if not line.credited_account and (line.amount > 0 or line.is_return
+                                              or line.is_reversal):
+                line.credited_account = iban
+                line.credited_account_source = "statement_account"
 
     def _check_statement(self, where, statement, journal):
         """Problems that forbid importing ``statement`` into ``journal`` (list of messages)."""
@@ -304,7 +332,11 @@ class RentalBankImport(models.Model):
                  "warnings": []}
         if not new:
             return stats
-        bank_statement = self._make_statement(statement, journal, new, stats, filename)
+        if item.get("virtual_iban"):
+            # a virtual account's balances are not the master account's: no statement
+            bank_statement = self.env["account.bank.statement"]
+        else:
+            bank_statement = self._make_statement(statement, journal, new, stats, filename)
         details = {"source": "file", "file_name": filename, "format": statement.format_version,
                    "statement_id": statement.statement_id}
         Line._rental_create_from_parsed(journal, new, bank_import=self,

@@ -241,6 +241,21 @@ class TestImportCamt(BankFeedsCommon):
         numbers = [line.move_id.sequence_number for line in ordered]
         self.assertEqual(numbers, sorted(numbers))
 
+    def test_statement_of_a_virtual_iban(self):
+        """A bank sending one statement per virtual account: the master journal gets the
+        lines, the property is the virtual IBAN's, no statement for the sub-account."""
+        entries = [credit_entry("V1", "650.00", "2026-01-05", MASTER_IBAN),
+                   credit_entry("V2", "20.00", "2026-01-05", MASTER_IBAN)]
+        for entry in entries:  # no creditor account in the details
+            entry["txs"][0]["creditor"] = {"name": "GESTION LOCATIVE SAS"}
+        log = self.import_file(camt_statement(entries, "0", iban=VIBANS[3]), "sub.xml")
+        self.assertEqual(log.state, "done", log.error)
+        self.assertEqual(log.journal_ids, self.master_journal)
+        lines = self.lines_of(self.master_journal)
+        self.assertEqual(lines.mapped("rental_credited_iban"), [VIBANS[3]] * 2)
+        self.assertEqual(lines.rental_property_id, self.flats[3])
+        self.assertFalse(log.statement_ids)
+
     def test_second_iban_routing_is_exact(self):
         """An IBAN that only shares a prefix with a journal's is not that journal's."""
         entries = [credit_entry("X1", "10.00", "2026-01-05", VIBANS[0])]
