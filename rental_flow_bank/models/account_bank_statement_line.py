@@ -109,35 +109,42 @@ class AccountBankStatementLine(models.Model):
     # -- mapping ----------------------------------------------------------------------
 
     @api.model
-    def _rental_credited_account(self, journal, line: ParsedLine):
+    def _rental_credited_account(self, journal, line: ParsedLine, master=None):
         """The account the payer addressed (virtual IBAN), per the journal's setting.
 
         ``cdtr_acct``: only the transaction's creditor account; ``ntry_ref``: only the
         entry reference (banks that report the alias there); ``auto``: the creditor
         account when it is not the master account itself, else an entry reference that
-        is a valid IBAN other than the master account's.
+        is a valid IBAN other than the master account's. ``master`` is the journal's
+        compact IBAN (computed when not given).
         """
         if line.amount <= 0 and not line.is_return:
             return line.credited_account or False
         source = journal.rental_credited_account_source or "auto"
-        master = viban.normalize(journal.bank_acc_number)
-        ntry = None
-        if line.entry_reference:
+        if master is None:
+            master = viban.normalize(journal.bank_acc_number)
+
+        def entry_reference_iban():
+            if not line.entry_reference:
+                return None
             compact, valid = normalize_iban(line.entry_reference)
-            ntry = compact if valid else None
+            return compact if valid else None
+
         if source == "ntry_ref":
-            return ntry or False
+            return entry_reference_iban() or False
         credited = viban.normalize(line.credited_account) or False
         if source == "cdtr_acct" or (credited and credited != master):
             return credited
+        ntry = entry_reference_iban()
         return ntry if ntry and ntry != master else credited
 
     @api.model
     def _rental_prepare_import_vals(self, journal, line: ParsedLine, bank_import=None,
-                                    statement=None, details=None):
+                                    statement=None, details=None, master=None):
         """Values of the statement line of one parsed line (file or bank API).
 
-        ``details`` are extra keys of the audit JSON (format, file location...).
+        ``details`` are extra keys of the audit JSON (format, file location...);
+        ``master`` the journal's compact IBAN (computed when not given).
         """
         end_to_end = line.end_to_end_id
         return {
@@ -166,7 +173,7 @@ class AccountBankStatementLine(models.Model):
             },
             "rental_end_to_end_id": end_to_end or False,
             "rental_structured_ref": line.rf_reference or False,
-            "rental_credited_iban": self._rental_credited_account(journal, line),
+            "rental_credited_iban": self._rental_credited_account(journal, line, master),
             "rental_value_date": line.value_date or False,
             "rental_payer_bic": line.counterparty_bic or False,
             "rental_ultimate_debtor": line.ultimate_debtor_name or False,
@@ -280,9 +287,11 @@ class AccountBankStatementLine(models.Model):
         existing = self._rental_existing_import_ids(
             journal, [line.unique_import_id for line, __ in pairs]
         )
+        master = viban.normalize(journal.bank_acc_number)
         vals_list = [
             self._rental_prepare_import_vals(
-                journal, line, bank_import, statement, {**(details or {}), **(more or {})}
+                journal, line, bank_import, statement, {**(details or {}), **(more or {})},
+                master,
             )
             for line, more in pairs
             if line.unique_import_id not in existing
