@@ -57,7 +57,8 @@ ORM_ONLY_KEYS = frozenset(
      "checked", "ref", "sequence"}
 )
 MOVE_VARYING = (
-    "id", "name", "sequence_number", "statement_line_id", "date", "amount_total",
+    "id", "name", "sequence_number", "statement_line_id", "date", "made_sequence_gap",
+    "amount_total",
     "amount_total_signed", "amount_total_in_currency_signed",
 )
 MOVE_LINE_VARYING = (
@@ -303,6 +304,8 @@ class StatementLineWriter:
                 "sequence_number": [number for __, number in numbers],
                 "statement_line_id": line_ids,
                 "date": dates,
+                # each number follows the previous one: none of these leaves a gap
+                "made_sequence_gap": [False] * len(move_ids),
                 "amount_total": absolute,
                 "amount_total_signed": absolute,
                 "amount_total_in_currency_signed": absolute,
