@@ -1,0 +1,1 @@
+from . import rental_bank_import_wizard
