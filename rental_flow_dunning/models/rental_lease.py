@@ -38,6 +38,20 @@ class RentalLease(models.Model):
     payment_plan_ids = fields.One2many("rental.payment.plan", "lease_id", string="Payment Plans")
     payment_plan_count = fields.Integer(compute="_compute_dunning_counts")
 
+    def _rental_collection_block_reason(self):
+        """A payment plan being honoured also suspends direct debits of the lease."""
+        reason = super()._rental_collection_block_reason()
+        if reason:
+            return reason
+        running = self.payment_plan_ids.filtered(lambda plan: plan.state == "active")
+        if running:
+            return _(
+                "Lease %(lease)s has a payment plan being honoured (%(plan)s).",
+                lease=self.name,
+                plan=running[0].name,
+            )
+        return ""
+
     @api.depends("dunning_policy_id", "tenant_id.rental_dunning_policy_id", "company_id")
     def _compute_effective_dunning_policy(self):
         collector = self.env["rental.dunning.collector"]

@@ -107,3 +107,12 @@ class TestPaymentPlan(DunningTestCommon):
         self.pay(self.calls(self.lease), pay_date=date(2026, 12, 1))
         self.env["rental.payment.plan"]._cron_check_plans()
         self.assertEqual(plan.state, "done")
+
+    def test_honoured_plan_blocks_automatic_collection_of_the_lease(self):
+        self.assertEqual(self.lease._rental_collection_block_reason(), "")
+        plan = self.make_plan()
+        self.assertIn(plan.name, self.lease._rental_collection_block_reason())
+        plan.state = "broken"
+        self.assertEqual(self.lease._rental_collection_block_reason(), "")
+        self.lease.litigation_state = "dispute"
+        self.assertIn("dispute", self.lease._rental_collection_block_reason())
