@@ -154,29 +154,36 @@ class RentalPayoutRun(models.Model):
         rounding = self.currency_id.rounding
         reasons = []
         lines = []
+        held = []
         for row in rows:
             available = float_round(row["available"], precision_rounding=rounding)
             if not available:
                 continue
             prop = self.env["rental.property"].browse(row["property_id"])
+            line = {
+                "property_id": prop.id,
+                "balance": row["balance"],
+                "available": available,
+                "amount": available,
+            }
             if prop.payout_hold:
                 if available > 0:
+                    held.append(line)
                     reasons.append(_("%(property)s is on hold.", property=prop.display_name))
                 continue
             if available < 0 and not mandate.allow_cross_property:
                 continue
-            lines.append(
-                {
-                    "property_id": prop.id,
-                    "balance": row["balance"],
-                    "available": available,
-                    "amount": available,
-                }
-            )
+            lines.append(line)
         total = float_round(sum(line["amount"] for line in lines), precision_rounding=rounding)
-        if total <= 0:
-            return None
         state = "draft"
+        if total <= 0:
+            if not held:
+                return None  # nothing available: a negative balance pays nothing
+            # Everything is on hold: show it, pay nothing.
+            lines = held
+            total = float_round(sum(line["amount"] for line in held),
+                                precision_rounding=rounding)
+            state = "held"
         bank, problem = self.env["rental.payout"]._payout_bank(mandate, owner)
         if mandate.payout_hold:
             state = "held"

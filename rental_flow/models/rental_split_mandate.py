@@ -49,7 +49,7 @@ class RentalMandate(models.Model):
     @api.constrains("insurance_rate", "insurer_id")
     def _check_insurer(self):
         for mandate in self:
-            if mandate.insurance_rate and not mandate.insurer_id:
+            if mandate.insurance_rate > 0 and not mandate.insurer_id:
                 raise ValidationError(
                     _("Mandate %(name)s: say who the insurer is.", name=mandate.name)
                 )

@@ -8,7 +8,15 @@ from .common import RentalTestCommon
 
 
 class SplitTestCommon(RentalTestCommon):
-    """A mandate with a 7% fee on rent and charges, 20% VAT on it and 2% insurance."""
+    """A French agency (EUR), a mandate with a 7% fee on rent and charges, 20% VAT on it
+    and 2% insurance."""
+
+    @classmethod
+    def _create_company(cls, **create_values):
+        euro = cls.env.ref("base.EUR")
+        euro.active = True
+        create_values.setdefault("currency_id", euro.id)
+        return super()._create_company(**create_values)
 
     @classmethod
     def setUpClass(cls):
