@@ -89,10 +89,21 @@ class RentalFundsCheck(models.TransientModel):
         }
         if not all(third.values()):
             raise UserError(_("Set the Rental third-party accounts in the settings."))
+        return journal, third, self._outstanding_accounts(journal) - journal.default_account_id
+
+    def _outstanding_accounts(self, journal):
+        """Outstanding receipts/payments accounts of the mandant journal's payments."""
         methods = journal.inbound_payment_method_line_ids | journal.outbound_payment_method_line_ids
-        outstanding = methods.payment_account_id | company.account_journal_payment_debit_account_id
-        outstanding |= company.account_journal_payment_credit_account_id
-        return journal, third, outstanding - journal.default_account_id
+        self.env["account.payment"].flush_model(["journal_id", "outstanding_account_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT outstanding_account_id FROM account_payment "
+                "WHERE journal_id = %s AND outstanding_account_id IS NOT NULL",
+                journal.id,
+            )
+        )
+        used = self.env["account.account"].browse([row[0] for row in self.env.cr.fetchall()])
+        return methods.payment_account_id | used
 
     def _run(self):
         self.ensure_one()

@@ -23,8 +23,12 @@ class RentalOwnerStatementWizard(models.TransientModel):
         default=lambda self: fields.Date.context_today(self) - relativedelta(months=1),
         help="Any date of the month or quarter to report.",
     )
-    date_from = fields.Date(compute="_compute_dates", store=True, readonly=False, required=True)
-    date_to = fields.Date(compute="_compute_dates", store=True, readonly=False, required=True)
+    date_from = fields.Date(
+        compute="_compute_dates", store=True, readonly=False, required=True, precompute=True
+    )
+    date_to = fields.Date(
+        compute="_compute_dates", store=True, readonly=False, required=True, precompute=True
+    )
     owner_ids = fields.Many2many(
         "res.partner", string="Owners", help="Leave empty for every owner with entries."
     )
