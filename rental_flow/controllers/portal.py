@@ -38,7 +38,7 @@ class RentalOwnerPortal(CustomerPortal):
     def _rental_owner(self):
         return request.env.user.partner_id.commercial_partner_id
 
-    @http.route(["/my/rental", "/my/rental/properties"], type="http", auth="user")
+    @http.route(["/my/rental", "/my/rental/properties"], type="http", auth="user", website=True)
     def portal_my_rental_properties(self, **kw):
         properties = request.env["rental.property"].search([("kind", "!=", "building")])
         balances = {}
@@ -58,7 +58,7 @@ class RentalOwnerPortal(CustomerPortal):
         )
         return request.render("rental_flow.portal_my_rental_properties", values)
 
-    @http.route(["/my/rental/statements"], type="http", auth="user")
+    @http.route(["/my/rental/statements"], type="http", auth="user", website=True)
     def portal_my_rental_statements(self, **kw):
         statements = request.env["rental.owner.statement"].search([])
         values = self._prepare_portal_layout_values()
@@ -66,7 +66,7 @@ class RentalOwnerPortal(CustomerPortal):
         return request.render("rental_flow.portal_my_rental_statements", values)
 
     @http.route(
-        ["/my/rental/statements/<int:statement_id>"], type="http", auth="public"
+        ["/my/rental/statements/<int:statement_id>"], type="http", auth="public", website=True
     )
     def portal_my_rental_statement(self, statement_id, access_token=None, download=False,
                                    **kw):
@@ -87,7 +87,7 @@ class RentalOwnerPortal(CustomerPortal):
         values.update({"page_name": "rental_statement", "statement": statement})
         return request.render("rental_flow.portal_my_rental_statement", values)
 
-    @http.route(["/my/rental/payouts"], type="http", auth="user")
+    @http.route(["/my/rental/payouts"], type="http", auth="user", website=True)
     def portal_my_rental_payouts(self, **kw):
         payouts = request.env["rental.payout"].search(self._rental_payout_domain())
         values = self._prepare_portal_layout_values()
