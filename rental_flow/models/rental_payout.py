@@ -9,6 +9,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
 from ..engines import sepa, viban
+from .rental_split import BULK_MIN
+from .rental_split_bulk import PaymentWriter, can_write_in_bulk
 
 _logger = logging.getLogger(__name__)
 
@@ -253,6 +255,22 @@ class RentalPayout(models.Model):
             }
             for payout in self
         ]
+        bulk_min = self.env.context.get("rental_split_bulk_min", BULK_MIN)
+        if len(vals_list) >= bulk_min and can_write_in_bulk(journal):
+            ids = PaymentWriter(self.env, journal).write(vals_list, self)
+            if ids is not None:
+                self.env.cr.execute(
+                    SQL(
+                        """
+                        UPDATE rental_payout r SET payment_id = p.id
+                          FROM account_payment p
+                         WHERE p.rental_payout_id = r.id AND r.id IN %s
+                        """,
+                        tuple(self.ids),
+                    )
+                )
+                self.invalidate_recordset(["payment_id"])
+                return self.env["account.payment"].browse(ids)
         Payment = self.env["account.payment"].with_context(
             tracking_disable=True, mail_create_nolog=True, mail_notrack=True
         )

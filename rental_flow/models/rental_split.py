@@ -21,13 +21,16 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import Command, _, api, fields, models
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL
 
 from ..engines import split as split_engine
+from .rental_split_bulk import SplitEntryWriter, can_write_in_bulk, insert_splits
 
 _logger = logging.getLogger(__name__)
 
-SPLIT_BATCH = 500
+SPLIT_BATCH = 2000
+# From this many entries in a batch, split entries are written in SQL (rental_split_bulk).
+BULK_MIN = 50
 SPLIT_CALL_KINDS = ("rent", "housing_benefit")
 PENDING_KEY = "rental_flow.split_pending"
 REGISTERED_KEY = "rental_flow.split_precommit"
@@ -476,6 +479,20 @@ class _SplitBatch:
         self.terms = {}
         self.lock_cache = {}
         self.tax_cache = {}
+        self.text = self._texts()
+
+    def _texts(self):
+        """Labels of the split entries, translated once per batch (then %-formatted)."""
+        env = self.env
+        return {
+            "ref": env._("Owner split of %(call)s: %(amount)s %(currency)s collected"),
+            "fee_total": env._("Management fee %(rate)s%% (incl. VAT), %(label)s"),
+            "fee": env._("Management fee %(rate)s%%, %(label)s"),
+            "fee_tax": env._("%(tax)s on management fee, %(label)s"),
+            "insurance": env._("Rent guarantee insurance %(rate)s%%, %(label)s"),
+            "advance": env._("Recovery of works advance %(advance)s, %(label)s"),
+            "share": env._("Share of %(owner)s, %(label)s"),
+        }
 
     # -- loading
     def _load_call_parts(self, calls):
@@ -691,7 +708,7 @@ class _SplitBatch:
             self._owner_line(
                 credited,
                 result.fee + result.fee_tax,
-                _("Management fee %(rate)s%% (incl. VAT), %(label)s", rate=rate, label=label),
+                self.text["fee_total"] % {"rate": rate, "label": label},
                 "fee",
                 prop,
             )
@@ -710,7 +727,7 @@ class _SplitBatch:
                     company.rental_fee_account_id,
                     credited,
                     -result.fee,
-                    _("Management fee %(rate)s%%, %(label)s", rate=rate, label=label),
+                    self.text["fee"] % {"rate": rate, "label": label},
                     "fee",
                     prop,
                     **fee_extra,
@@ -738,7 +755,7 @@ class _SplitBatch:
                     rep.account_id or self.company.rental_fee_account_id,
                     credited,
                     -cents,
-                    _("%(tax)s on management fee, %(label)s", tax=tax.name, label=label),
+                    self.text["fee_tax"] % {"tax": tax.name, "label": label},
                     "fee_tax",
                     prop,
                     display_type="tax",
@@ -755,11 +772,9 @@ class _SplitBatch:
         company = self.company
         lines = self._fee_lines(mandate, credited, result, prop, label)
         if result.insurance:
-            name = _(
-                "Rent guarantee insurance %(rate)s%%, %(label)s",
-                rate=f"{mandate.insurance_rate:g}",
-                label=label,
-            )
+            name = self.text["insurance"] % {
+                "rate": f"{mandate.insurance_rate:g}", "label": label
+            }
             lines.append(self._owner_line(credited, result.insurance, name, "insurance", prop))
             lines.append(
                 self._line(
@@ -774,8 +789,7 @@ class _SplitBatch:
         advances = self.env["rental.works.advance"]
         for recovery in result.advance_recoveries:
             advance = advances.browse(recovery.ref)
-            name = _("Recovery of works advance %(advance)s, %(label)s",
-                     advance=advance.name, label=label)
+            name = self.text["advance"] % {"advance": advance.name, "label": label}
             lines.append(self._owner_line(credited, recovery.amount, name, "advance", prop))
             lines.append(
                 self._line(
@@ -793,8 +807,9 @@ class _SplitBatch:
         for net in result.owner_nets:
             if net.owner_ref == credited or not net.amount:
                 continue
-            name = _("Share of %(owner)s, %(label)s",
-                     owner=partners.browse(net.owner_ref).name, label=label)
+            name = self.text["share"] % {
+                "owner": partners.browse(net.owner_ref).name, "label": label
+            }
             lines.append(self._owner_line(credited, net.amount, name, "owner_share", prop))
             lines.append(self._owner_line(net.owner_ref, -net.amount, name, "owner_share", prop))
         if result.rounding:
@@ -809,8 +824,9 @@ class _SplitBatch:
 
     def create(self, partials):
         """Compute, create and post the splits of ``partials`` (one batch)."""
-        computed = []
         move_vals = []
+        split_vals = []
+        has_move = []
         for partial in partials:
             item = self.compute(partial)
             if not item:
@@ -818,7 +834,8 @@ class _SplitBatch:
             call, mandate, credited, result = item
             date = self._date(partial)
             lines = self._move_lines(call, mandate, credited, result)
-            computed.append((partial, call, mandate, credited, result, date, bool(lines)))
+            split_vals.append(self._split_vals(partial, call, mandate, credited, result, date))
+            has_move.append(bool(lines))
             if lines:
                 move_vals.append(
                     {
@@ -826,29 +843,36 @@ class _SplitBatch:
                         "journal_id": self.journal.id,
                         "company_id": self.company.id,
                         "date": date,
-                        "ref": _(
-                            "Owner split of %(call)s: %(amount)s collected",
-                            call=call.name,
-                            amount=format_amount(
-                                self.env, from_cents(result.amount), self.company.currency_id
-                            ),
-                        ),
+                        "ref": self.text["ref"] % {
+                            "call": call.name,
+                            "amount": f"{from_cents(result.amount):.2f}",
+                            "currency": self.company.currency_id.name,
+                        },
                         "partner_id": credited,
                         "rental_property_id": call.rental_property_id.id,
                         "line_ids": lines,
                     }
                 )
-        moves = self._create_moves(move_vals)
-        moves_iter = iter(moves)
-        vals_list = []
-        for partial, call, mandate, credited, result, date, has_move in computed:
-            move = next(moves_iter) if has_move else None
-            vals_list.append(self._split_vals(partial, call, mandate, credited, result, date, move))
-        return self.model.create(vals_list)
+        bulk = self._use_bulk(len(move_vals))
+        move_ids = iter(self._create_moves(move_vals, bulk).ids)
+        for vals, with_move in zip(split_vals, has_move, strict=True):
+            vals["move_id"] = next(move_ids) if with_move else False
+        if bulk:
+            return self.model.browse(insert_splits(self.env, split_vals))
+        return self.model.create(split_vals)
 
-    def _create_moves(self, move_vals):
+    def _use_bulk(self, count):
+        """Whether this batch's entries are written in SQL (see rental_split_bulk)."""
+        bulk_min = self.env.context.get("rental_split_bulk_min", BULK_MIN)
+        return count >= bulk_min and can_write_in_bulk(self.journal)
+
+    def _create_moves(self, move_vals, bulk):
+        """Create and post the entries: in SQL for a large batch, else with the ORM."""
         if not move_vals:
             return self.env["account.move"]
+        if bulk:
+            writer = SplitEntryWriter(self.env, self.company, self.journal)
+            return self.env["account.move"].browse(writer.write(move_vals))
         Move = self.env["account.move"].with_context(
             skip_invoice_sync=True,
             tracking_disable=True,
@@ -859,12 +883,11 @@ class _SplitBatch:
         moves.with_context(rental_sequence_memo={}).action_post()
         return moves.with_env(self.env)
 
-    def _split_vals(self, partial, call, mandate, credited, result, date, move):
+    def _split_vals(self, partial, call, mandate, credited, result, date):
         terms = self._terms(mandate)
         fee_base = result.rent if terms.fee_base == "rent" else result.rent + result.charges
         return {
             "company_id": self.company.id,
-            "move_id": move.id if move else False,
             "call_id": call.id,
             "partial_id": partial.id,
             "collection_move_id": partial.credit_move_id.move_id.id,
