@@ -24,7 +24,7 @@ from odoo import Command, _, api, fields, models
 from odoo.tools import SQL
 
 from ..engines import split as split_engine
-from .rental_split_bulk import SplitEntryWriter, can_write_in_bulk, insert_splits
+from .rental_split_bulk import EntryWriter, can_write_in_bulk, insert_splits
 
 _logger = logging.getLogger(__name__)
 
@@ -326,9 +326,26 @@ class RentalOwnerSplit(models.Model):
             return self.browse()
         today = fields.Date.context_today(self)
         with_move = splits.filtered("move_id")
-        reversed_moves = self.env["account.move"]
-        if with_move:
-            moves = with_move.move_id
+        new_move = {}
+        for company in with_move.company_id:
+            moves = with_move.filtered(lambda s, c=company: s.company_id == c).move_id
+            reversed_moves = self._reverse_moves(company, moves, today)
+            new_move.update(zip(moves.ids, reversed_moves, strict=True))
+        vals_list = []
+        for split in splits:
+            move = new_move.get(split.move_id.id)
+            vals_list.append(split._reversal_vals(move, move.date if move else today))
+        reversals = self.create(vals_list)
+        for split, reversal in zip(splits, reversals, strict=True):
+            split.reversal_id = reversal
+        return reversals
+
+    @api.model
+    def _reverse_moves(self, company, moves, today):
+        """Reversal entries of split entries: the ORM's, or in SQL for a large batch."""
+        bulk_min = self.env.context.get("rental_split_bulk_min", BULK_MIN)
+        journals = moves.journal_id
+        if len(moves) < bulk_min or len(journals) != 1 or not can_write_in_bulk(journals):
             values = [
                 {
                     "date": move._get_accounting_date(max(today, move.date), True),
@@ -338,15 +355,75 @@ class RentalOwnerSplit(models.Model):
             ]
             reversed_moves = moves.with_context(tracking_disable=True)._reverse_moves(values)
             reversed_moves.action_post()
-        new_move = dict(zip(with_move.move_id.ids, reversed_moves, strict=True))
-        vals_list = []
-        for split in splits:
-            move = new_move.get(split.move_id.id)
-            vals_list.append(split._reversal_vals(move, move.date if move else today))
-        reversals = self.create(vals_list)
-        for split, reversal in zip(splits, reversals, strict=True):
-            split.reversal_id = reversal
-        return reversals
+            return reversed_moves
+        writer = EntryWriter(self.env, company, journals)
+        dates = {}
+        move_vals = []
+        for move in moves:
+            day = max(today, move.date)
+            if day not in dates:
+                locks = company._get_violated_lock_dates(day, True, journals)
+                dates[day] = locks[-1][0] + timedelta(days=1) if locks else day
+            move_vals.append(self._reversal_move_vals(move, dates[day]))
+        reversed_moves = self.env["account.move"].browse(writer.write(move_vals))
+        self._reconcile_reversals(moves, reversed_moves)
+        return reversed_moves
+
+    @api.model
+    def _reconcile_reversals(self, moves, reversed_moves):
+        """Reconcile the open items (e.g. insurers') of reversed entries, as the ORM does."""
+        plan = []
+        for move, reversal in zip(moves, reversed_moves, strict=True):
+            for line in move.line_ids.filtered(
+                lambda line: line.account_id.reconcile and not line.reconciled
+            ):
+                match = reversal.line_ids.filtered(
+                    lambda other, line=line: other.account_id == line.account_id
+                    and other.partner_id == line.partner_id
+                    and other.currency_id.is_zero(other.balance + line.balance)
+                    and not other.reconciled
+                )[:1]
+                if match:
+                    plan.append(line | match)
+        if plan:
+            self.env["account.move.line"]._reconcile_plan(plan)
+
+    @api.model
+    def _reversal_move_vals(self, move, date):
+        """Values of the reversal of ``move`` for the bulk writer (every line negated)."""
+        lines = []
+        for line in move.line_ids:
+            lines.append(
+                Command.create(
+                    {
+                        "account_id": line.account_id.id,
+                        "partner_id": line.partner_id.id or None,
+                        "name": line.name,
+                        "balance": -line.balance,
+                        "tax_ids": [Command.set(line.tax_ids.ids)],
+                        "tax_tag_ids": [Command.set(line.tax_tag_ids.ids)],
+                        "tax_repartition_line_id": line.tax_repartition_line_id.id or None,
+                        "tax_base_amount": -line.tax_base_amount,
+                        "rental_property_id": line.rental_property_id.id or None,
+                        "rental_owner_id": line.rental_owner_id.id or None,
+                        "rental_split_part": line.rental_split_part or None,
+                        "rental_works_advance_id": line.rental_works_advance_id.id or None,
+                    }
+                )
+            )
+        return {
+            "date": date,
+            "ref": _("Reversal of owner split %(move)s", move=move.name),
+            "partner_id": move.partner_id.id or None,
+            "rental_property_id": move.rental_property_id.id or None,
+            "reversed_entry_id": move.id,
+            # as the ORM leaves a reversal entry
+            "is_manually_modified": True,
+            "is_move_sent": None,
+            "invoice_currency_rate": 0.0,
+            "quick_edit_total_amount": 0.0,
+            "line_ids": lines,
+        }
 
     def _reversal_vals(self, move, date):
         self.ensure_one()
@@ -871,7 +948,7 @@ class _SplitBatch:
         if not move_vals:
             return self.env["account.move"]
         if bulk:
-            writer = SplitEntryWriter(self.env, self.company, self.journal)
+            writer = EntryWriter(self.env, self.company, self.journal)
             return self.env["account.move"].browse(writer.write(move_vals))
         Move = self.env["account.move"].with_context(
             skip_invoice_sync=True,

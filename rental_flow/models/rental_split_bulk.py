@@ -24,15 +24,16 @@ from odoo.tools import SQL
 
 MOVE_COLUMNS = (
     "journal_id", "company_id", "currency_id", "partner_id", "commercial_partner_id",
-    "partner_bank_id", "origin_payment_id", "name", "sequence_prefix", "sequence_number",
+    "partner_bank_id", "origin_payment_id", "reversed_entry_id", "name", "sequence_prefix",
+    "sequence_number",
     "ref", "state", "move_type", "auto_post", "payment_state",
     "invoice_partner_display_name", "date", "invoice_date_due", "amount_untaxed",
     "amount_tax", "amount_total", "amount_residual", "amount_untaxed_signed",
     "amount_untaxed_in_currency_signed", "amount_tax_signed", "amount_total_signed",
     "amount_total_in_currency_signed", "amount_residual_signed", "always_tax_exigible",
     "checked", "posted_before", "made_sequence_gap", "is_storno", "is_manually_modified",
-    "is_move_sent", "invoice_currency_rate", "rental_property_id", "create_uid",
-    "write_uid", "create_date", "write_date",
+    "is_move_sent", "invoice_currency_rate", "quick_edit_total_amount", "rental_property_id",
+    "create_uid", "write_uid", "create_date", "write_date",
 )
 LINE_COLUMNS = (
     "move_id", "journal_id", "company_id", "company_currency_id", "currency_id",
@@ -84,7 +85,8 @@ class EntryWriter:
     """Write posted entries of one journal and company given as ORM create values.
 
     Each entry is ``{"date", "ref", "partner_id", "rental_property_id",
-    "origin_payment_id", "partner_bank_id", "line_ids": [Command.create(vals)]}``; line
+    "origin_payment_id", "partner_bank_id", "reversed_entry_id",
+    "line_ids": [Command.create(vals)]}``; line
     values hold ``account_id``, ``partner_id``, ``name``, ``balance`` and optionally
     ``tax_ids``, ``tax_tag_ids``, ``tax_repartition_line_id``, ``tax_base_amount``,
     ``payment_id``, ``date_maturity`` and the rental fields.
@@ -171,7 +173,7 @@ class EntryWriter:
     def _line_row(self, move_id, move, vals, name):
         balance = _cents(vals["balance"])
         tax_ids = self._ids(vals.get("tax_ids"))
-        repartition_id = vals.get("tax_repartition_line_id")
+        repartition_id = vals.get("tax_repartition_line_id") or None
         tax_line_id = tax_group_id = tax_type = None
         is_refund = False
         if repartition_id:
@@ -182,6 +184,8 @@ class EntryWriter:
             is_refund = (tax_type == "sale" and balance >= 0) or (
                 tax_type == "purchase" and balance <= 0
             )
+            if move.get("reversed_entry_id"):  # as account.move.line._compute_is_refund
+                is_refund = not is_refund
         invert = bool(tax_type) and (
             (tax_type == "purchase" and is_refund) or (tax_type == "sale" and not is_refund)
         )
@@ -193,16 +197,17 @@ class EntryWriter:
         is_tax = bool(repartition_id)
         return (
             move_id, self.journal.id, self.company.id, self.currency.id, self.currency.id,
-            10000 if is_tax else 100, vals["account_id"], vals.get("partner_id"),
-            vals.get("payment_id"), tax_line_id, tax_group_id, repartition_id, name, "posted",
-            move.get("ref"), vals.get("name"), "tax" if is_tax else "product", move["date"],
-            vals.get("date_maturity"), max(balance, 0), max(-balance, 0), balance, balance,
-            vals.get("tax_base_amount", 0.0), residual, residual, 0.0 if is_tax else 1.0,
+            10000 if is_tax else 100, vals["account_id"], vals.get("partner_id") or None,
+            vals.get("payment_id") or None, tax_line_id, tax_group_id, repartition_id, name,
+            "posted", move.get("ref"), vals.get("name"), "tax" if is_tax else "product",
+            move["date"], vals.get("date_maturity"), max(balance, 0), max(-balance, 0),
+            balance, balance, vals.get("tax_base_amount", 0.0), residual, residual,
+            0.0 if is_tax else 1.0,
             0.0, 0.0 if is_tax else balance, 0.0 if is_tax else price_total, 0.0,
             vals.get("discount_amount_currency", 0.0), vals.get("discount_balance", 0.0),
             vals.get("is_imported", False), invert, False,
-            vals.get("rental_property_id"), vals.get("rental_owner_id"),
-            vals.get("rental_split_part"), vals.get("rental_works_advance_id"),
+            vals.get("rental_property_id") or None, vals.get("rental_owner_id") or None,
+            vals.get("rental_split_part") or None, vals.get("rental_works_advance_id") or None,
             self.uid, self.uid, self.now, self.now,
         ), tax_ids, self._ids(vals.get("tax_tag_ids"))
 
@@ -211,13 +216,15 @@ class EntryWriter:
         total = sum(max(_cents(vals["balance"]), 0) for vals in lines)
         commercial_id, commercial_name, bank_id = self._partner(move.get("partner_id"))
         return (
-            self.journal.id, self.company.id, self.currency.id, move.get("partner_id"),
-            commercial_id, move.get("partner_bank_id", bank_id), move.get("origin_payment_id"),
+            self.journal.id, self.company.id, self.currency.id, move.get("partner_id") or None,
+            commercial_id, move.get("partner_bank_id", bank_id) or None,
+            move.get("origin_payment_id") or None, move.get("reversed_entry_id") or None,
             name, prefix, number, move.get("ref"), "posted", "entry", "no", "not_paid",
             commercial_name, move["date"], self.today, 0.0, 0.0, total, 0.0, 0.0, 0.0, 0.0,
-            total, total, 0.0, True, True, True, False, False, False,
-            move.get("is_move_sent", False), move.get("invoice_currency_rate"),
-            move.get("rental_property_id"), self.uid, self.uid, self.now, self.now,
+            total, total, 0.0, True, True, True, False, False,
+            move.get("is_manually_modified", False), move.get("is_move_sent", False),
+            move.get("invoice_currency_rate"), move.get("quick_edit_total_amount"),
+            move.get("rental_property_id") or None, self.uid, self.uid, self.now, self.now,
         )
 
     # -- writing
@@ -323,9 +330,6 @@ class EntryWriter:
                 self.env.add_to_compute(Advance._fields[name], advances)
             advances.flush_recordset()
 
-
-# Split entries are plain entries of the split journal.
-SplitEntryWriter = EntryWriter
 
 
 class PaymentWriter:

@@ -12,7 +12,8 @@ from .split_common import SplitTestCommon
 MOVE_SKIP = {"id", "name", "sequence_number", "create_date", "write_date", "ref",
              "rental_property_id", "origin_payment_id", "invoice_partner_display_name"}
 LINE_SKIP = {"id", "move_id", "move_name", "create_date", "write_date", "ref", "name",
-             "rental_property_id", "payment_id", "rental_works_advance_id"}
+             "rental_property_id", "payment_id", "rental_works_advance_id",
+             "full_reconcile_id", "matching_number"}
 PAYMENT_SKIP = {"id", "move_id", "name", "create_date", "write_date", "memo",
                 "rental_payout_id"}
 
@@ -87,6 +88,39 @@ class TestBulkEqualsOrm(SplitTestCommon):
         self.assertEqual(advance.amount_open, 0.0)
         self.assertEqual(bulk.move_id.state, "posted")
         self.assertEqual(bulk.move_id.line_ids.tax_ids, self.fee_tax)
+
+    def test_reversal_entries_are_identical(self):
+        orm_call = self.issue(self.make_lease(unit=self.unit, start=date(2026, 1, 1)))
+        bulk_call = self.issue(self.make_lease(unit=self.unit2, start=date(2026, 1, 1)))
+        self.pay(orm_call, 960.0)
+        self.pay(bulk_call, 960.0)
+        self.receivable(orm_call).remove_move_reconcile()
+        self.receivable(bulk_call).with_env(_bulk(self.env)).remove_move_reconcile()
+        orm = self.splits(orm_call).reversal_id.move_id
+        bulk_split = self.splits(bulk_call).filtered(lambda s: not s.is_reversal)
+        bulk = bulk_split.reversal_id.move_id
+        self.assertEqual(bulk.reversed_entry_id, bulk_split.move_id)
+        orm_rows = self.rows("account_move", "id", orm.ids, MOVE_SKIP | {"reversed_entry_id"})
+        bulk_rows = self.rows("account_move", "id", bulk.ids, MOVE_SKIP | {"reversed_entry_id"})
+        self.assertEqual(orm_rows, bulk_rows)
+        order = "account_id, balance"
+        self.assertEqual(
+            self.rows("account_move_line", "move_id", orm.ids, LINE_SKIP, order),
+            self.rows("account_move_line", "move_id", bulk.ids, LINE_SKIP, order),
+        )
+        self.assertEqual(self.relations(orm.line_ids), self.relations(bulk.line_ids))
+        # The insurer's premium is reconciled with its reversal on both paths.
+        for move in (orm, bulk):
+            insurer_lines = (move.reversed_entry_id | move).line_ids.filtered(
+                lambda line: line.account_id == self.company.rental_insurer_account_id
+            )
+            self.assertTrue(insurer_lines.full_reconcile_id)
+            self.assertEqual(len(insurer_lines.full_reconcile_id), 1)
+        # The VAT of the fee nets to zero on both paths.
+        for move in (orm, bulk):
+            original = move.reversed_entry_id
+            tax_lines = (original | move).line_ids.filtered("tax_line_id")
+            self.assertAlmostEqual(sum(tax_lines.mapped("balance")), 0.0)
 
     def test_payout_payments_are_identical(self):
         owner2, bank2 = self.new_owner("Owner Two")
