@@ -102,16 +102,6 @@ class RentalOwnerBalance(models.Model):
                    %(lines_filter)s
                  GROUP BY 1, 2, 3
             ),
-            shares AS (
-                SELECT po.property_id, po.partner_id AS owner_id, po.share
-                  FROM rental_property_owner po
-                UNION ALL
-                SELECT p.id, m.owner_id, 100.0
-                  FROM rental_property p
-                  JOIN rental_mandate m ON m.id = p.mandate_id
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM rental_property_owner po WHERE po.property_id = p.id)
-            ),
             bills AS (
                 SELECT l.rental_property_id AS property_id,
                        SUM(CASE WHEN m.state = 'draft' THEN l.price_total
@@ -175,7 +165,17 @@ class RentalOwnerBalance(models.Model):
               LEFT JOIN uncollected u
                 ON u.company_id = k.company_id AND u.owner_id = k.owner_id
                AND u.property_id = k.property_id
-              LEFT JOIN shares s ON s.property_id = k.property_id AND s.owner_id = k.owner_id
+              LEFT JOIN LATERAL (
+                  -- the owner's share: his ownership line, or all of it for the mandate's
+                  -- owner of a property without ownership lines
+                  SELECT COALESCE(
+                      (SELECT po.share FROM rental_property_owner po
+                        WHERE po.property_id = k.property_id AND po.partner_id = k.owner_id),
+                      CASE WHEN md.owner_id = k.owner_id AND NOT EXISTS (
+                               SELECT 1 FROM rental_property_owner po2
+                                WHERE po2.property_id = k.property_id)
+                           THEN 100.0 END) AS share
+              ) s ON TRUE
               LEFT JOIN bills b ON b.property_id = k.property_id
               LEFT JOIN deposits d ON d.property_id = k.property_id
              WHERE (COALESCE(ol.balance, 0.0) != 0 OR COALESCE(u.amount, 0.0) != 0)

@@ -10,7 +10,7 @@ from odoo.tools import SQL, format_amount
 
 from ..engines import sepa, viban
 from .rental_split import BULK_MIN
-from .rental_split_bulk import PaymentWriter, can_write_in_bulk
+from .rental_split_bulk import PaymentWriter, can_write_in_bulk, insert_records
 
 _logger = logging.getLogger(__name__)
 
@@ -304,6 +304,47 @@ class RentalPayout(models.Model):
         }
 
     # ---------------------------------------------------------------- helpers
+
+    @api.model
+    def _create_quietly(self, vals_list):
+        """Create payouts and their lines in bulk, without chatter messages.
+
+        A large batch (a payout run) is inserted in SQL: payouts and lines are plain
+        values (see ``rental_split_bulk.insert_records``).
+        """
+        lines = [vals.pop("line_ids", []) for vals in vals_list]
+        bulk_min = self.env.context.get("rental_split_bulk_min", BULK_MIN)
+        if len(vals_list) >= bulk_min:
+            run_companies = {
+                run.id: run.company_id.id
+                for run in self.env["rental.payout.run"].browse(
+                    {vals["run_id"] for vals in vals_list}
+                )
+            }
+            for vals in vals_list:
+                vals.setdefault("block_reason", False)
+                vals["company_id"] = run_companies[vals["run_id"]]
+            payouts = self.browse(insert_records(self.env, self._name, vals_list))
+        else:
+            payouts = self.with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True,
+                mail_notrack=True,
+            ).create(vals_list).with_env(self.env)
+        line_vals = [
+            {**command[2], "payout_id": payout.id, "company_id": company_id}
+            for payout, commands, company_id in zip(
+                payouts, lines, [payout.company_id.id for payout in payouts], strict=True
+            )
+            for command in commands
+        ]
+        if len(vals_list) >= bulk_min:
+            insert_records(self.env, "rental.payout.line", line_vals)
+            payouts.invalidate_recordset(["line_ids"])
+        else:
+            for vals in line_vals:
+                vals.pop("company_id")
+            self.env["rental.payout.line"].create(line_vals)
+        return payouts
 
     @api.model
     def _payout_bank(self, mandate, owner):

@@ -109,17 +109,26 @@ class RentalPayoutRun(models.Model):
         groups = defaultdict(list)
         for row in rows:
             groups[(row["mandate_id"], row["owner_id"])].append(row)
+        # Browse everything at once so that the loop reads it in a few queries.
+        all_mandates = self.env["rental.mandate"].browse({m for m, __ in groups})
+        owners = self.env["res.partner"].browse({o for __, o in groups})
+        properties = self.env["rental.property"].browse({r["property_id"] for r in rows})
+        properties.mapped("payout_hold")
+        all_mandates.mapped("owner_bank_id.acc_number")
+        owners.mapped("bank_ids.acc_number")
+        mandate_by_id = {mandate.id: mandate for mandate in all_mandates}
+        owner_by_id = {owner.id: owner for owner in owners}
+        property_by_id = {prop.id: prop for prop in properties}
         vals_list = []
-        Mandate = self.env["rental.mandate"]
-        Partner = self.env["res.partner"]
         for (mandate_id, owner_id), owner_rows in groups.items():
             if (mandate_id, owner_id) in busy:
                 continue
-            vals = self._prepare_payout(Mandate.browse(mandate_id), Partner.browse(owner_id),
-                                        owner_rows)
+            vals = self._prepare_payout(
+                mandate_by_id[mandate_id], owner_by_id[owner_id], owner_rows, property_by_id
+            )
             if vals:
                 vals_list.append(vals)
-        payouts = self.env["rental.payout"].create(vals_list)
+        payouts = self.env["rental.payout"]._create_quietly(vals_list)
         self.env["rental.payout"]._assign_end_to_end_ids(payouts)
         if mark_mandates:
             mandates.payout_last_date = fields.Date.context_today(self)
@@ -144,7 +153,7 @@ class RentalPayoutRun(models.Model):
         )
         return {(p.mandate_id.id, p.owner_id.id) for p in payouts}
 
-    def _prepare_payout(self, mandate, owner, rows):
+    def _prepare_payout(self, mandate, owner, rows, property_by_id=None):
         """Values of ``owner``'s payout under ``mandate``, or None when nothing is due.
 
         A negative property is netted with the owner's other properties only when the
@@ -159,7 +168,9 @@ class RentalPayoutRun(models.Model):
             available = float_round(row["available"], precision_rounding=rounding)
             if not available:
                 continue
-            prop = self.env["rental.property"].browse(row["property_id"])
+            prop = (property_by_id or {}).get(row["property_id"]) or self.env[
+                "rental.property"
+            ].browse(row["property_id"])
             line = {
                 "property_id": prop.id,
                 "balance": row["balance"],

@@ -440,26 +440,35 @@ class PaymentWriter:
         }
 
 
-def insert_splits(env, vals_list):
-    """Insert ``rental.owner.split`` records given as create values; return their ids.
+def insert_records(env, model_name, vals_list, defaults=None):
+    """Insert records of a simple model given as complete create values; return the ids.
 
-    The values are complete (plain columns and many2one ids); ``state`` is that of a new
-    split ("posted").
+    For models whose values are plain columns and many2one ids (splits, payouts, payout
+    lines): ``defaults`` gives the other columns (e.g. a state), identical for all.
     """
     if not vals_list:
         return []
-    Split = env["rental.owner.split"]
+    Model = env[model_name]
     columns = sorted(vals_list[0])
     for vals in vals_list:
         if sorted(vals) != columns:
-            raise ValueError("all the splits of a batch must give the same fields")
+            raise ValueError(f"all the {model_name} records must give the same fields")
+    defaults = dict(defaults or {})
     now = fields.Datetime.now()
-    extra = ("state", "is_reversal", "create_uid", "write_uid", "create_date", "write_date")
+    defaults.update(create_uid=env.uid, write_uid=env.uid, create_date=now, write_date=now)
+    extra = tuple(defaults)
     rows = [
-        tuple(Split._fields[name].convert_to_column(vals[name], Split) for name in columns)
-        + ("posted", False, env.uid, env.uid, now, now)
+        tuple(Model._fields[name].convert_to_column(vals[name], Model) for name in columns)
+        + tuple(defaults.values())
         for vals in vals_list
     ]
-    ids = _insert(env.cr, Split._table, [*columns, *extra], rows)
-    Split.invalidate_model()
+    ids = _insert(env.cr, Model._table, [*columns, *extra], rows)
+    Model.invalidate_model()
     return ids
+
+
+def insert_splits(env, vals_list):
+    """Insert ``rental.owner.split`` records (state "posted"); return their ids."""
+    return insert_records(
+        env, "rental.owner.split", vals_list, {"state": "posted", "is_reversal": False}
+    )
