@@ -144,7 +144,7 @@ def main():
             {"date": date(2026, 11, 25), "mandate_ids": [(6, 0, mandates.ids)]}
         )
         run._compute_payouts()
-        run._confirm()
+        run._confirm(recheck=False)  # as the payout-day cron: computed and sent at once
         env.flush_all()
         emit("payout_run_1k_owners_s", round(time.perf_counter() - started, 2), "s", 20,
              payouts=len(run.payout_ids), sepa_bytes=len(run.sepa_attachment_id.raw or b""))

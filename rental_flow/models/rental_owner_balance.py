@@ -52,7 +52,7 @@ class RentalOwnerBalance(models.Model):
         )
 
     @api.model
-    def _query(self, company_id=None, property_ids=None, owner_ids=None):
+    def _query(self, company_id=None, property_ids=None, owner_ids=None, mandate_ids=None):
         """The view's query; the optional filters go inside it (fast for a few rows)."""
         lines_filter = SQL()
         keys_filter = SQL()
@@ -61,6 +61,13 @@ class RentalOwnerBalance(models.Model):
         if property_ids is not None:
             lines_filter = SQL(
                 "%s AND aml.rental_property_id IN %s", lines_filter, tuple(property_ids) or (0,)
+            )
+        if mandate_ids is not None:
+            lines_filter = SQL(
+                "%s AND aml.rental_property_id IN "
+                "(SELECT id FROM rental_property WHERE mandate_id IN %s)",
+                lines_filter,
+                tuple(mandate_ids) or (0,),
             )
         if owner_ids is not None:
             keys_filter = SQL("AND k.owner_id IN %s", tuple(owner_ids) or (0,))
@@ -189,12 +196,6 @@ class RentalOwnerBalance(models.Model):
     def _balances(self, company, owner_ids=None, property_ids=None, mandate_ids=None):
         """Rows of the view for ``company`` as dicts (amounts as floats), filtered."""
         self.env.flush_all()
-        if mandate_ids is not None:
-            props = self.env["rental.property"].with_context(active_test=False).search(
-                [("mandate_id", "in", list(mandate_ids))]
-            )
-            property_ids = set(props.ids) & set(property_ids) if property_ids is not None \
-                else props.ids
         self.env.cr.execute(
             SQL(
                 """
@@ -202,7 +203,7 @@ class RentalOwnerBalance(models.Model):
                        reserve, bills_due, deposits_held, available, payout_hold
                   FROM (%s) balances ORDER BY owner_id, property_id
                 """,
-                self._query(company.id, property_ids, owner_ids),
+                self._query(company.id, property_ids, owner_ids, mandate_ids),
             )
         )
         return self.env.cr.dictfetchall()

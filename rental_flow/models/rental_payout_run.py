@@ -230,7 +230,13 @@ class RentalPayoutRun(models.Model):
             run._confirm()
         return True
 
-    def _confirm(self):
+    def _confirm(self, recheck=True):
+        """Post the payments and write the file of this draft run.
+
+        ``recheck``: compare each payout with the balances again (a draft run may have
+        waited); the cron and "Send at once" confirm in the transaction that computed the
+        run, the mandates locked, and skip it.
+        """
         self.ensure_one()
         if self.state != "draft":
             raise UserError(_("Payout run %(name)s is not a draft.", name=self.name))
@@ -239,7 +245,8 @@ class RentalPayoutRun(models.Model):
             raise UserError(_("Set the mandant bank journal in the Rental settings."))
         self._lock_mandates(self.payout_ids.mandate_id)
         payable = self.payout_ids.filtered(lambda p: p.state == "draft")
-        payable = payable - self._block_changed_balances(payable)
+        if recheck:
+            payable = payable - self._block_changed_balances(payable)
         payable = payable - self._block_sepa_problems(payable)
         via_connector = payable.filtered(lambda p: p._send_through_connector())
         in_file = payable - via_connector
@@ -413,7 +420,7 @@ class RentalPayoutRun(models.Model):
             )
             run._compute_payouts()
             if run.payout_ids.filtered(lambda p: p.state == "draft"):
-                run._confirm()
+                run._confirm(recheck=False)
             runs |= run
         return runs
 

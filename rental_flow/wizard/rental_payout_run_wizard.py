@@ -42,7 +42,7 @@ class RentalPayoutRunWizard(models.TransientModel):
         )
         run._compute_payouts()
         if self.confirm and run.payout_ids.filtered(lambda p: p.state == "draft"):
-            run._confirm()
+            run._confirm(recheck=False)
         return {
             "type": "ir.actions.act_window",
             "res_model": "rental.payout.run",
