@@ -361,8 +361,10 @@ class RentalPayoutRun(models.Model):
         return attachment
 
     def _check_done(self):
+        """A sent run is paid once every payout it sent is paid (or returned)."""
         for run in self.filtered(lambda r: r.state == "confirmed"):
-            if not run.payout_ids.filtered(lambda p: p.state == "sent"):
+            states = set(run.payout_ids.mapped("state"))
+            if "sent" not in states and states & {"paid", "returned"}:
                 run.state = "done"
 
     def action_cancel(self):
