@@ -12,3 +12,13 @@ from . import account_bank_statement_line
 from . import chart_template
 from . import rental_demo
 from . import ir_actions_report
+from . import rental_split_settings
+from . import rental_split
+from . import rental_split_reconcile
+from . import rental_split_mandate
+from . import rental_works_advance
+from . import rental_owner_balance
+from . import rental_payout
+from . import rental_payout_run
+from . import rental_payout_account
+from . import rental_owner_statement

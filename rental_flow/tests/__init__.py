@@ -3,3 +3,9 @@ from . import test_rent_calls
 from . import test_virtual_iban
 from . import test_reports
 from . import test_security
+from . import test_split
+from . import test_split_bulk
+from . import test_payout
+from . import test_owner_statement
+from . import test_funds_check
+from . import test_portal_owner
