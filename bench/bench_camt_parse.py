@@ -21,18 +21,19 @@ from decimal import Decimal
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "bank_parsers"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import odoo.addons  # noqa: E402
+from benchlib import use_repo_addons  # noqa: E402
 
-if REPO_ROOT not in odoo.addons.__path__:
-    odoo.addons.__path__.append(REPO_ROOT)
+use_repo_addons()
 
 from bank_camt_builder import CamtBuilder  # noqa: E402
+from schwifty import IBAN  # noqa: E402
+from stdnum.iso7064 import mod_97_10  # noqa: E402
+
 from odoo.addons.rental_flow_bank.engines.statement_import import (  # noqa: E402
     parse_statement_file,
 )
-from schwifty import IBAN  # noqa: E402
-from stdnum.iso7064 import mod_97_10  # noqa: E402
 
 ENTRIES = 50_000
 TARGET_S = 60

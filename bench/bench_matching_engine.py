@@ -38,13 +38,12 @@ import os
 import sys
 import time
 
-import odoo.addons
-
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(BENCH_DIR)
-if REPO_ROOT not in odoo.addons.__path__:  # as tests/conftest.py does
-    odoo.addons.__path__.append(REPO_ROOT)
 sys.path.insert(0, BENCH_DIR)
+
+from benchlib import use_repo_addons  # noqa: E402
+
+use_repo_addons()
 
 from matching_dataset import build_dataset  # noqa: E402
 

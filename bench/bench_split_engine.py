@@ -18,11 +18,11 @@ from decimal import Decimal
 
 from schwifty import IBAN
 
-import odoo.addons
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if REPO_ROOT not in odoo.addons.__path__:
-    odoo.addons.__path__.append(REPO_ROOT)
+from benchlib import use_repo_addons  # noqa: E402
+
+use_repo_addons()
 
 from odoo.addons.rental_flow.engines import sepa, split  # noqa: E402
 

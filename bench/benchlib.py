@@ -16,11 +16,19 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def use_repo_addons():
-    """Make ``odoo.addons.<rental_flow addon>`` importable without a configured Odoo."""
+    """Make ``odoo.addons.<rental_flow addon>`` importable without a configured Odoo.
+
+    Adds the repository and Odoo's own ``addons`` folder (found from ``odoo.__file__``,
+    beside the ``odoo`` package of a source checkout) to ``odoo.addons.__path__``: the
+    addons' packages import their dependencies (``account``, ``portal``...) on import.
+    """
+    import odoo
     import odoo.addons
 
-    if REPO_ROOT not in odoo.addons.__path__:
-        odoo.addons.__path__.append(REPO_ROOT)
+    odoo_addons = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "addons")
+    for path in (REPO_ROOT, odoo_addons):
+        if os.path.isdir(path) and path not in odoo.addons.__path__:
+            odoo.addons.__path__.append(path)
 
 
 def emit(metric, value, unit, target=None, higher_is_better=False, **extra):

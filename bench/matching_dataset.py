@@ -44,17 +44,11 @@ from decimal import Decimal
 from schwifty import IBAN
 from stdnum.iso7064 import mod_97_10
 
-_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from benchlib import use_repo_addons  # noqa: E402
 
-def _use_repo_addons():
-    import odoo.addons
-
-    if _REPO_ROOT not in odoo.addons.__path__:
-        odoo.addons.__path__.append(_REPO_ROOT)
-
-
-_use_repo_addons()
+use_repo_addons()
 
 from odoo.addons.rental_flow_bank.engines.matching import (  # noqa: E402
     BankLine,

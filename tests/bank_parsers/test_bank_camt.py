@@ -9,6 +9,7 @@ import pytest
 from bank_camt_builder import CamtBuilder
 from bank_test_utils import read_sample, xsd_directory
 from lxml import etree
+
 from odoo.addons.rental_flow_bank.engines.statement_camt import CamtParser
 from odoo.addons.rental_flow_bank.engines.statement_import import parse_statement_file
 from odoo.addons.rental_flow_bank.engines.statement_types import (

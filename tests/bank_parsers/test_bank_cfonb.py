@@ -8,6 +8,7 @@ import pytest
 from bank_test_utils import read_sample
 from hypothesis import given
 from hypothesis import strategies as st
+
 from odoo.addons.rental_flow_bank.engines.statement_cfonb import (
     Cfonb120Parser,
     decode_cfonb_amount,

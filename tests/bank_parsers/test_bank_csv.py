@@ -10,6 +10,8 @@ import pytest
 from bank_test_utils import read_sample
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl import Workbook
+
 from odoo.addons.rental_flow_bank.engines.statement_base import parse_localized_amount
 from odoo.addons.rental_flow_bank.engines.statement_import import parse_statement_file
 from odoo.addons.rental_flow_bank.engines.statement_types import (
@@ -17,7 +19,6 @@ from odoo.addons.rental_flow_bank.engines.statement_types import (
     ParseOptions,
     StatementParseError,
 )
-from openpyxl import Workbook
 
 
 def parse(data: bytes, mapping: dict | CsvMapping | None, filename: str = "export.csv"):

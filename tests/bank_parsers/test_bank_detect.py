@@ -6,6 +6,8 @@ import zipfile
 import bank_samples as S
 import pytest
 from bank_test_utils import read_sample
+from test_bank_csv import XLSX_MAPPING, make_xlsx
+
 from odoo.addons.rental_flow_bank.engines import statement_import
 from odoo.addons.rental_flow_bank.engines.statement_camt import CamtParser, text
 from odoo.addons.rental_flow_bank.engines.statement_import import (
@@ -20,7 +22,6 @@ from odoo.addons.rental_flow_bank.engines.statement_types import (
     ParseOptions,
     StatementParseError,
 )
-from test_bank_csv import XLSX_MAPPING, make_xlsx
 
 
 @pytest.mark.parametrize(

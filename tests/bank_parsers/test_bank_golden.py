@@ -20,6 +20,7 @@ from bank_test_utils import (
     xsd_directory,
 )
 from lxml import etree
+
 from odoo.addons.rental_flow_bank.engines.statement_import import parse_statement_file
 
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
