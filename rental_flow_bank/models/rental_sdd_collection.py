@@ -140,7 +140,8 @@ class RentalSddCollection(models.Model):
         self.ensure_one()
         Move = self.env["account.move"]
         Move.flush_model()
-        self.env["rental.lease"].flush_model(["payment_mode"])
+        self.env["rental.lease"].flush_model(["payment_mode", "tenant_id"])
+        busy = self._busy_move_ids()
         self.env.cr.execute(SQL(
             """SELECT move.id, move.rental_lease_id, move.partner_id, move.invoice_date,
                       move.invoice_date_due, move.amount_residual, move.name
@@ -153,7 +154,6 @@ class RentalSddCollection(models.Model):
                 ORDER BY move.invoice_date_due, move.id""",
             self.company_id.id, self.collection_date,
         ))
-        busy = self._busy_move_ids()
         calls = defaultdict(list)
         for row in self.env.cr.dictfetchall():
             if row["id"] not in busy:

@@ -7,3 +7,4 @@ from . import test_connector
 from . import test_webhook_http
 from . import test_webhook_claim
 from . import test_sdd_mandate
+from . import test_sdd_collection

@@ -12,7 +12,7 @@ from odoo.addons.rental_flow.tests.split_common import SplitTestCommon
 from .common_bankfeeds import MASTER_IBAN, VIBANS, camt_statement
 
 CREDITOR_ID = "FR72ZZZ123456"
-OTHER_CREDITOR_ID = "FR03ZZZ654321"
+OTHER_CREDITOR_ID = "DE98ZZZ09999999999"
 TENANT_IBAN = "FR1420041010050500013M02606"
 TENANT2_IBAN = "DE89370400440532013000"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
