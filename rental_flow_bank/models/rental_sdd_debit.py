@@ -170,14 +170,14 @@ class RentalSddDebit(models.Model):
         tenant_account = self.company_id.rental_tenant_account_id or (
             allocations[0][0].account_id if allocations else False
         )
+        if st_line.partner_id != self.partner_id:
+            st_line.partner_id = self.partner_id
         st_line._rental_reconcile_with(
             allocations,
             rest_partner=self.partner_id,
             rest_account=tenant_account or None,
             label=_("Direct debit %(e2e)s", e2e=self.end_to_end_id),
         )
-        if st_line.partner_id != self.partner_id:
-            st_line.partner_id = self.partner_id
         self.write({"state": "settled", "settlement_line_id": st_line.id})
         self.message_post(body=_("Settled by bank line %(line)s.", line=st_line.display_name))
         return True

@@ -66,7 +66,9 @@ class TestSddMandate(SddCommon):
         used.last_collection_date = date(2026, 1, 5)
         with freeze_time("2028-10-31"):
             self.env["rental.sdd.mandate"]._cron_expire()
-        self.assertEqual(self.sdd_mandate.state, "valid", "signed 2025-11-01: 36 months not reached")
+        self.assertEqual(
+            self.sdd_mandate.state, "valid", "signed 2025-11-01: 36 months not reached"
+        )
         self.assertEqual(used.state, "valid")
         with freeze_time("2029-01-06"):
             expired = self.env["rental.sdd.mandate"]._cron_expire()
