@@ -9,3 +9,4 @@ from . import test_webhook_claim
 from . import test_sdd_mandate
 from . import test_sdd_collection
 from . import test_sdd_settlement
+from . import test_sdd_migration
