@@ -331,10 +331,11 @@ class RentalSddCollection(models.Model):
         base = re.sub(r"[^A-Za-z0-9-]", "-", self.name)
         attachments = self.env["ir.attachment"]
         written = self.env["rental.sdd.debit"]
-        by_scheme = defaultdict(lambda: self.env["rental.sdd.debit"])
+        ids_by_scheme = defaultdict(list)
         for debit in debits:
-            by_scheme[debit.scheme or "CORE"] |= debit
-        for scheme, group in sorted(by_scheme.items()):
+            ids_by_scheme[debit.scheme or "CORE"].append(debit.id)
+        for scheme, ids in sorted(ids_by_scheme.items()):
+            group = debits.browse(ids)
             message_id = f"{base}-{self.id}-{scheme}"[:35]
             xml = None
             while group:
