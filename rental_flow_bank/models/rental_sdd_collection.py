@@ -122,7 +122,8 @@ class RentalSddCollection(models.Model):
             ))
         return journal
 
-    def _busy_move_ids(self):
+    @api.model
+    def _busy_move_ids(self, company, run_id=0):
         """Rent calls already in an open debit of another run (to send or sent)."""
         self.env["rental.sdd.debit"].flush_model(["state", "collection_id", "move_ids"])
         self.env.cr.execute(SQL(
@@ -130,7 +131,7 @@ class RentalSddCollection(models.Model):
                  JOIN rental_sdd_debit debit ON debit.id = rel.debit_id
                 WHERE debit.state IN ('draft', 'sent') AND debit.collection_id != %s
                   AND debit.company_id = %s""",
-            self.id, self.company_id.id,
+            run_id or 0, company.id,
         ))
         return {row[0] for row in self.env.cr.fetchall()}
 
@@ -138,10 +139,15 @@ class RentalSddCollection(models.Model):
         """``{lease id: [call rows]}``: open posted rent calls of direct-debit leases due
         by the collection date, oldest first, not in another open run."""
         self.ensure_one()
+        return self._due_calls_for(self.company_id, self.collection_date, self.id)
+
+    @api.model
+    def _due_calls_for(self, company, when, run_id=0):
+        """:meth:`_due_calls` of ``company`` on ``when``, outside the run ``run_id``."""
         Move = self.env["account.move"]
         Move.flush_model()
         self.env["rental.lease"].flush_model(["payment_mode", "tenant_id"])
-        busy = self._busy_move_ids()
+        busy = self._busy_move_ids(company, run_id)
         self.env.cr.execute(SQL(
             """SELECT move.id, move.rental_lease_id, move.partner_id, move.invoice_date,
                       move.invoice_date_due, move.amount_residual, move.name
@@ -152,7 +158,7 @@ class RentalSddCollection(models.Model):
                   AND move.amount_residual > 0 AND move.invoice_date_due <= %s
                   AND move.partner_id = lease.tenant_id
                 ORDER BY move.invoice_date_due, move.id""",
-            self.company_id.id, self.collection_date,
+            company.id, when,
         ))
         calls = defaultdict(list)
         for row in self.env.cr.dictfetchall():
@@ -277,6 +283,10 @@ class RentalSddCollection(models.Model):
         debits = self.debit_ids.filtered(lambda d: d.state == "draft")
         if not debits:
             raise UserError(_("Collection %(name)s has nothing to collect.", name=self.name))
+        debits = debits - self._refresh_amounts(debits)
+        if not debits:
+            raise UserError(_("Collection %(name)s has nothing left to collect: the rent "
+                              "calls were paid meanwhile.", name=self.name))
         self.journal_id = journal
         connector = self.env["rental.bank.connector"]._rental_sdd_connector(journal)
         if connector and connector._rental_sdd_send_debits(self, debits):
@@ -297,6 +307,35 @@ class RentalSddCollection(models.Model):
             skipped=len(skipped),
         ))
         return debits
+
+    def _refresh_amounts(self, debits):
+        """Never collect more than is due: the rent calls may have been paid since the
+        run was computed. Lower the debits to the calls' residual; skip those paid.
+        Returns the debits skipped."""
+        rows = self.env["account.move"].search_read(
+            [("id", "in", debits.move_ids.ids)], ["amount_residual", "state"]
+        )
+        residual = {row["id"]: (row["amount_residual"] if row["state"] == "posted" else 0.0)
+                    for row in rows}
+        currency = self.currency_id
+        skipped = self.env["rental.sdd.debit"]
+        for debit in debits:
+            due = currency.round(sum(residual.get(move_id, 0.0)
+                                     for move_id in debit.move_ids.ids))
+            if currency.compare_amounts(due, debit.amount) >= 0:
+                continue
+            if currency.compare_amounts(due, 0) <= 0:
+                debit.write({"state": "skipped",
+                             "reason": _("The rent calls were paid since the run was "
+                                         "computed.")})
+                skipped |= debit
+            else:
+                debit.message_post(body=_(
+                    "Amount lowered from %(old)s to %(new)s: part of the rent calls was "
+                    "paid since the run was computed.", old=debit.amount, new=due,
+                ))
+                debit.amount = due
+        return skipped
 
     def _sepa_batch(self, debits, journal, scheme, message_id):
         """The :class:`sepa.DirectDebitBatch` of ``debits`` (one scheme)."""
@@ -431,6 +470,8 @@ class RentalSddCollection(models.Model):
         runs = self.browse()
         when = fields.Date.context_today(self) + timedelta(days=lead_days)
         for company in companies:
+            if not self._due_calls_for(company, when):
+                continue  # nothing due: no run (and no number taken)
             run = self.with_company(company).create(
                 {"company_id": company.id, "collection_date": when, "origin": "cron"}
             )

@@ -322,8 +322,7 @@ class RentalSddMandate(models.Model):
         if self.mandate_type == "oneoff" and self.first_collection_done:
             return _("One-off mandate %(mandate)s was already used.", mandate=self.name)
         last = self.last_collection_date or self.signature_date
-        if last < collection_date - relativedelta(months=EXPIRY_MONTHS) and \
-                self.last_collection_date:
+        if last < collection_date - relativedelta(months=EXPIRY_MONTHS):
             return _("Mandate %(mandate)s has not been used for 36 months.", mandate=self.name)
         problem = iban_problem((self.bank_id.acc_number or "").replace(" ", ""))
         problem = problem or bic_problem(self.bank_id.bank_bic)

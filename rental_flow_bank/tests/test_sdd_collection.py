@@ -2,6 +2,7 @@
 FRST / RCUR / OOFF sequence and the pain.008.001.08 file."""
 
 import unittest
+from unittest.mock import patch
 from datetime import date
 
 from odoo import Command
@@ -197,3 +198,43 @@ class TestSddCollection(SddCommon):
         self.assertEqual(runs.debit_ids.amount, 1920.0)
         self.assertFalse(self.env["rental.sdd.collection"]._cron_collect(),
                          "nothing left to collect: no empty run")
+
+    def test_paid_between_compute_and_send_is_not_collected(self):
+        lease = self.dd_lease()
+        jan, feb = self.calls(lease)
+        run = self.collect(date(2026, 2, 10), generate=False)
+        self.assertEqual(run.debit_ids.amount, 1920.0)
+        self.pay(jan, 960.0)
+        self.pay(feb, 100.0)
+        run.action_generate()
+        self.assertEqual(run.debit_ids.amount, 860.0, "never more than what is due")
+        self.assertEqual(self.pain008(run).findtext(".//p:InstdAmt", namespaces=NS), "860.00")
+        lease2 = self.dd_lease(unit=self.flats[1])
+        run2 = self.collect(date(2026, 2, 10), generate=False)
+        self.pay(self.calls(lease2), 1920.0)
+        with self.assertRaisesRegex(UserError, "paid meanwhile"):
+            run2.action_generate()
+
+    def test_bank_connector_taking_direct_debits(self):
+        self.dd_lease()
+        Connector = self.env.registry["rental.bank.connector"]
+        connector = self.env["rental.bank.connector"].create({
+            "name": "Bank API", "journal_id": self.master_journal.id, "provider": "qonto",
+            "base_url": "https://bank.invalid",
+        })
+        sent = []
+
+        def send(record, collection, debits):
+            sent.append((record, debits))
+            return True
+
+        with patch.object(Connector, "_rental_sdd_supports_direct_debits", lambda rec: True), \
+                patch.object(Connector, "_rental_sdd_send_debits", send):
+            run = self.collect(date(2026, 2, 10))
+        self.assertEqual(sent[0][0], connector)
+        self.assertEqual(sent[0][1], run.debit_ids)
+        self.assertEqual(run.sent_via, "connector")
+        self.assertEqual(run.debit_ids.state, "sent")
+        self.assertFalse(run.attachment_ids, "no file when the connector took the debits")
+        # by default a connector takes none: the file is written
+        self.assertFalse(connector._rental_sdd_supports_direct_debits())
