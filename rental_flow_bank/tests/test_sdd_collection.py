@@ -2,8 +2,8 @@
 FRST / RCUR / OOFF sequence and the pain.008.001.08 file."""
 
 import unittest
-from unittest.mock import patch
 from datetime import date
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import UserError
