@@ -1,9 +1,11 @@
 """Settlement and returns of direct debits through real CAMT imports."""
 
 from datetime import date
+from decimal import Decimal
 
 from odoo.tests import tagged
 
+from ..engines.statement_types import FLAG_RETURN, ParsedLine
 from .common_sdd import SddCommon
 
 
@@ -117,3 +119,27 @@ class TestSddSettlement(SddCommon):
         self.import_entries([self.credit(self.debit, "SDD-CR-1")], stmt_id="SDD-S2")
         self.assertEqual(self.debit.state, "returned")
         self.assertEqual(self.jan.payment_state, "not_paid")
+
+    def test_return_from_a_bank_webhook(self):
+        """Bank API lines (webhooks, synchronisation) go through the same hook."""
+        settlement = self.settle()
+        returned = ParsedLine(
+            amount=Decimal("-1920.00"), currency="EUR", booking_date=date(2026, 2, 16),
+            label="Collection returned", end_to_end_id=self.debit.end_to_end_id,
+            bank_reference="api-tx-1", bank_transaction_code="collection_returned",
+            unique_import_id=f"{self.master_journal.bank_acc_number}|api|api-tx-1",
+        )
+        returned.is_return = True
+        returned.add_flag(FLAG_RETURN)
+        returned.return_reason_code = "AC06"
+        returned.original_end_to_end_id = self.debit.end_to_end_id
+        Line = self.env["account.bank.statement.line"]
+        lines = Line._rental_create_from_parsed(self.master_journal, [returned])
+        lines._rental_after_import()
+        self.assertEqual(self.debit.state, "returned")
+        self.assertEqual(self.debit.return_line_id, lines)
+        self.assertIn("Account blocked", self.debit.return_text)
+        self.assertTrue(lines.is_reconciled)
+        self.assertTrue(settlement.is_reconciled)
+        self.assertEqual(self.jan.payment_state, "not_paid")
+        self.assertEqual(self.sdd_mandate.state, "revoked")
