@@ -185,11 +185,12 @@ class RentalSddDebit(models.Model):
     def _register_return(self, st_line, code, text):
         """The debit came back (R-transaction ``st_line``): reopen the rent calls.
 
-        A settled debit has its settlement reconciliation undone (the rent calls open
-        again, the owner split is reversed), then the settlement credit is booked on the
-        tenant's account and reconciled with the return, so that the bank account nets
-        to zero. A debit not settled yet is marked returned; if its credit is already
-        on the statement, it is booked the same way.
+        The credit of the collection (found by the end-to-end id), if reconciled, has
+        its reconciliation undone (the rent calls open again, the owner split is
+        reversed); it is then booked on the tenant's account and reconciled with the
+        return, so that the bank account nets to zero. When the bank sent the return
+        only, the debit is marked returned and the return line waits for a manual
+        reconciliation.
         """
         self.ensure_one()
         code = (code or "").upper() or False
@@ -199,8 +200,10 @@ class RentalSddDebit(models.Model):
             [("rental_end_to_end_id", "=", self.end_to_end_id), ("amount", ">", 0),
              ("company_id", "=", self.company_id.id)], limit=1,
         )
-        if self.state == "settled" and self.settlement_line_id:
-            self.settlement_line_id.action_undo_reconciliation()
+        if credit_line.is_reconciled:
+            # Settled here, or reconciled by the matching or by hand: the collection
+            # did not happen, its reconciliation goes (the owner split is reversed).
+            credit_line.action_undo_reconciliation()
         tenant_account = self.company_id.rental_tenant_account_id
         if credit_line and st_line and tenant_account:
             if not credit_line.is_reconciled:

@@ -143,3 +143,22 @@ class TestSddSettlement(SddCommon):
         self.assertTrue(settlement.is_reconciled)
         self.assertEqual(self.jan.payment_state, "not_paid")
         self.assertEqual(self.sdd_mandate.state, "revoked")
+
+    def test_return_of_a_credit_reconciled_by_hand(self):
+        """The credit was reconciled outside the debit (by hand, or by the matching when
+        its amount differed): the return still reopens the rent calls."""
+        self.import_entries([self.credit(self.debit, "SDD-CR-1", amount=1900.0)],
+                            stmt_id="SDD-S1")
+        credit = self.env["account.bank.statement.line"].search(
+            [("rental_end_to_end_id", "=", self.debit.end_to_end_id)])
+        credit._rental_reconcile_with(
+            [(self.receivable(self.jan), 960.0), (self.receivable(self.feb), 940.0)])
+        self.assertEqual(self.jan.payment_state, "paid")
+        ret = self.return_entry(self.debit, "SDD-RT-1", "AM04")
+        ret["amount"] = ret["txs"][0]["amount"] = Decimal("1900.00")
+        self.import_entries([ret], stmt_id="SDD-S2")
+        self.assertEqual(self.debit.state, "returned")
+        self.assertEqual((self.jan | self.feb).mapped("payment_state"), ["not_paid", "not_paid"])
+        self.assertTrue(credit.is_reconciled)
+        self.assertTrue(self.debit.return_line_id.is_reconciled)
+        self.assertEqual(self.tenant_open_balance(), 1920.0)
