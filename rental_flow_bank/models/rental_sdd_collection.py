@@ -184,6 +184,7 @@ class RentalSddCollection(models.Model):
         prefix = re.sub(r"[^A-Za-z0-9-]", "", self.name)[:24] or "SDD"
         vals_list = []
         number = 0
+        used_once = set()
         for lease in leases:
             rows = calls_by_lease[lease.id]
             base = {"collection_id": self.id, "lease_id": lease.id,
@@ -196,6 +197,9 @@ class RentalSddCollection(models.Model):
                 reason = _("Lease %(lease)s has no direct debit mandate.", lease=lease.name)
             if not reason:
                 reason = mandate._rental_sdd_problem(when)
+            if not reason and mandate.mandate_type == "oneoff" and mandate in used_once:
+                reason = _("One-off mandate %(mandate)s is already used in this run.",
+                           mandate=mandate.name)
             ready = [row for row in rows if row["invoice_date"] <= notice_limit]
             late = [row for row in rows if row["invoice_date"] > notice_limit]
             total_rows = ready if ready else rows
@@ -220,6 +224,8 @@ class RentalSddCollection(models.Model):
                 vals_list.append({**base, "state": "postponed", "reason": late_note})
                 continue
             number += 1
+            if mandate.mandate_type == "oneoff":
+                used_once.add(mandate)
             vals_list.append({
                 **base,
                 "state": "draft",

@@ -65,13 +65,19 @@ class TestSddCollection(SddCommon):
 
     def test_one_off_mandate(self):
         self.sdd_mandate.mandate_type = "oneoff"
-        self.dd_lease()
+        first_lease = self.dd_lease()
+        second_lease = self.dd_lease(unit=self.flats[1])
         run = self.collect(date(2026, 1, 10))
-        self.assertEqual(run.debit_ids.sequence_type, "OOFF")
+        sent = run.debit_ids.filtered(lambda d: d.state == "sent")
+        self.assertEqual(sent.sequence_type, "OOFF")
+        self.assertIn(sent.lease_id, first_lease | second_lease)
+        other = run.debit_ids - sent
+        self.assertEqual(other.state, "skipped")
+        self.assertIn("already used in this run", other.reason)
         self.assertEqual(self.pain008(run).findtext(".//p:SeqTp", namespaces=NS), "OOFF")
         later = self.collect(date(2026, 2, 10), generate=False)
-        self.assertEqual(later.debit_ids.state, "skipped")
-        self.assertIn("already used", later.debit_ids.reason)
+        self.assertEqual(set(later.debit_ids.mapped("state")), {"skipped"})
+        self.assertIn("already used", later.debit_ids[0].reason)
 
     def test_amount_is_the_residual(self):
         lease = self.dd_lease()
