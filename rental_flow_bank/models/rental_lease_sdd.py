@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class RentalLease(models.Model):
@@ -38,6 +39,18 @@ class RentalLease(models.Model):
             if current and current.partner_id == lease.tenant_id and current.state == "valid":
                 continue
             lease.sdd_mandate_id = by_key.get((lease.tenant_id.id, lease.company_id.id), False)
+
+    @api.constrains("sdd_mandate_id", "tenant_id", "cotenant_ids")
+    def _check_sdd_mandate_id(self):
+        for lease in self.filtered("sdd_mandate_id"):
+            payers = (lease.tenant_id | lease.cotenant_ids).commercial_partner_id
+            if lease.sdd_mandate_id.partner_id.commercial_partner_id not in payers:
+                raise ValidationError(_(
+                    "Lease %(lease)s: mandate %(mandate)s was signed by %(partner)s, who is "
+                    "not a tenant of the lease.", lease=lease.name,
+                    mandate=lease.sdd_mandate_id.name,
+                    partner=lease.sdd_mandate_id.partner_id.display_name,
+                ))
 
     @api.depends("payment_mode", "sdd_mandate_id.state")
     def _compute_sdd_warning(self):

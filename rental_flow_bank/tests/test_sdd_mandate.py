@@ -104,3 +104,12 @@ class TestSddMandate(SddCommon):
         self.assertEqual(oneoff._rental_sdd_sequence_type(), "OOFF")
         oneoff._rental_sdd_mark_used(date(2026, 1, 10))
         self.assertIn("already used", oneoff._rental_sdd_problem(date(2026, 2, 10)))
+
+    def test_lease_mandate_must_be_signed_by_a_tenant(self):
+        other = self.make_mandate(self.tenant2, self.tenant2_bank)
+        lease = self.make_lease(unit=self.flats[1], payment_mode="direct_debit")
+        with self.assertRaisesRegex(ValidationError, "not a tenant of the lease"):
+            lease.sdd_mandate_id = other
+        lease.cotenant_ids = self.tenant2
+        lease.sdd_mandate_id = other
+        self.assertEqual(lease.sdd_mandate_id, other)
