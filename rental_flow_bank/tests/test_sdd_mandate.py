@@ -46,6 +46,9 @@ class TestSddMandate(SddCommon):
         self.assertEqual(other.sdd_mandate_id, mandate)
         transfer = self.make_lease(unit=self.flats[3])
         self.assertFalse(transfer.sdd_mandate_id)
+        self.assertEqual(self.tenant2.rental_sdd_mandate_count, 1)
+        action = self.tenant2.action_rental_view_sdd_mandates()
+        self.assertEqual(self.env["rental.sdd.mandate"].search(action["domain"]), mandate)
 
     def test_revoke_with_a_date(self):
         mandate = self.make_mandate(self.tenant2, self.tenant2_bank)
