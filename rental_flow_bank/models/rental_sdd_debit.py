@@ -180,6 +180,11 @@ class RentalSddDebit(models.Model):
         )
         self.write({"state": "settled", "settlement_line_id": st_line.id})
         self.message_post(body=_("Settled by bank line %(line)s.", line=st_line.display_name))
+        if currency.compare_amounts(left, 0) > 0:
+            self.message_post(body=_(
+                "%(amount)s more than the rent calls still owed (paid meanwhile): left as "
+                "a credit of the tenant.", amount=left,
+            ))
         return True
 
     def _register_return(self, st_line, code, text):

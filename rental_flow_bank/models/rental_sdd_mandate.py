@@ -181,6 +181,11 @@ class RentalSddMandate(models.Model):
     def write(self, vals):
         if "bank_id" in vals:
             self._rental_note_account_change(self.env["res.partner.bank"].browse(vals["bank_id"]))
+        if vals.get("name"):
+            # A used mandate's new reference: the former one is sent once (amendment).
+            for mandate in self.filtered("first_collection_done"):
+                if mandate.name != vals["name"] and not mandate.amend_original_reference:
+                    mandate.amend_original_reference = mandate.name
         return super().write(vals)
 
     def _rental_note_account_change(self, new_bank):

@@ -46,6 +46,26 @@ class ResCompany(models.Model):
             if company.rental_sdd_prenotification_days < 0:
                 raise ValidationError(_("The pre-notification period cannot be negative."))
 
+    def write(self, vals):
+        if "rental_sdd_creditor_id" in vals:
+            self._rental_sdd_note_creditor_change(vals["rental_sdd_creditor_id"])
+        return super().write(vals)
+
+    def _rental_sdd_note_creditor_change(self, new_id):
+        """The creditor identifier changes: the used mandates send the former one once
+        as amendment information (the debtor banks know the mandates under it)."""
+        for company in self:
+            old = company.rental_sdd_creditor_id
+            if not old or not new_id or at_02.compact(old) == at_02.compact(new_id):
+                continue
+            mandates = self.env["rental.sdd.mandate"].search([
+                ("company_id", "=", company.id), ("state", "=", "valid"),
+                ("first_collection_done", "=", True),
+                ("amend_original_creditor_id", "=", False),
+            ])
+            mandates.write({"amend_original_creditor_id": at_02.compact(old),
+                            "amend_original_creditor_name": company.name})
+
     def _rental_sdd_journal(self):
         """The bank journal that receives the collections."""
         self.ensure_one()

@@ -116,3 +116,14 @@ class TestSddMandate(SddCommon):
         lease.cotenant_ids = self.tenant2
         lease.sdd_mandate_id = other
         self.assertEqual(lease.sdd_mandate_id, other)
+
+    def test_creditor_id_or_reference_change_is_sent_as_amendment(self):
+        never_used = self.make_mandate(self.tenant2, self.tenant2_bank)
+        self.sdd_mandate._rental_sdd_mark_used(date(2026, 1, 10))
+        self.company.rental_sdd_creditor_id = "FR19ZZZ654321"
+        amendment = self.sdd_mandate._rental_sdd_amendment()
+        self.assertEqual(amendment.original_creditor_scheme_id, "FR72ZZZ123456")
+        self.assertFalse(never_used.has_amendment, "a mandate never used has nothing to amend")
+        old = self.sdd_mandate.name
+        self.sdd_mandate.name = "RUM-NEW-1"
+        self.assertEqual(self.sdd_mandate._rental_sdd_amendment().original_mandate_id, old)
