@@ -181,7 +181,8 @@ class RentalSddCollection(models.Model):
         leases.mapped("sdd_mandate_id.bank_id.acc_number")
         fallback = self._fallback_mandates(leases)
         currency = self.currency_id
-        prefix = re.sub(r"[^A-Za-z0-9-]", "", self.name)[:24] or "SDD"
+        # Unique in the database (run id), readable on a bank statement (run number).
+        prefix = f"{re.sub(r'[^A-Za-z0-9-]', '', self.name)[:18] or 'SDD'}-{self.id}"
         vals_list = []
         number = 0
         used_once = set()
