@@ -47,16 +47,17 @@ class AccountBankStatementLine(models.Model):
         if not debits:
             return handled
         by_e2e = {debit.end_to_end_id: debit for debit in debits}
-        # Credits first: a return in the same import then finds its settlement.
-        ordered = candidates.sorted(lambda line: (line._rental_sdd_is_return(), line.id))
-        for line in ordered:
-            if line.is_reconciled:
-                continue
+        work = []
+        for line in candidates:
             is_return = line._rental_sdd_is_return()
             key = (line.rental_original_end_to_end_id or line.rental_end_to_end_id
                    if is_return else line.rental_end_to_end_id)
             debit = by_e2e.get(key)
-            if not debit or debit.company_id != line.company_id:
+            if debit and debit.company_id == line.company_id:
+                work.append((is_return, line.id, line, debit))
+        # Credits first: a return in the same import then finds its settlement.
+        for is_return, __, line, debit in sorted(work, key=lambda item: item[:2]):
+            if line.is_reconciled:
                 continue
             try:
                 with import_savepoint(self.env):
