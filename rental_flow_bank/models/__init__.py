@@ -6,3 +6,12 @@ from . import rental_bank_import
 from . import rental_bank_connector
 from . import rental_bank_event
 from . import rental_virtual_iban_pool_connector
+from . import res_company_sdd
+from . import res_config_settings_sdd
+from . import rental_sdd_debit
+from . import rental_sdd_mandate
+from . import rental_lease_sdd
+from . import rental_sdd_collection
+from . import rental_bank_connector_sdd
+from . import account_bank_statement_line_sdd
+from . import res_partner_sdd

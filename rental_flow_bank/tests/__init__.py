@@ -6,3 +6,7 @@ from . import test_import_bulk
 from . import test_connector
 from . import test_webhook_http
 from . import test_webhook_claim
+from . import test_sdd_mandate
+from . import test_sdd_collection
+from . import test_sdd_settlement
+from . import test_sdd_migration
