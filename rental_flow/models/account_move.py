@@ -65,6 +65,15 @@ class AccountMove(models.Model):
             )
         )
 
+    @api.model
+    def _rental_payment_pending_sql(self, alias="m"):
+        """SQL condition, true for the rent calls (``account_move`` under ``alias``) whose
+        payment is already on its way, e.g. a direct debit sent to the bank and neither
+        settled nor returned yet: dunning does not chase them. None here; the addons that
+        collect payments extend it (``SQL("(%s OR ...)", super()...)``).
+        """
+        return SQL("FALSE")
+
     @contextmanager
     def _sync_invoice(self, container):
         with super()._sync_invoice(container):

@@ -15,3 +15,4 @@ from . import rental_sdd_collection
 from . import rental_bank_connector_sdd
 from . import account_bank_statement_line_sdd
 from . import res_partner_sdd
+from . import account_move_sdd

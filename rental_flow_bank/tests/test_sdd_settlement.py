@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..engines.statement_types import FLAG_RETURN, ParsedLine
 from .common_sdd import SddCommon
@@ -40,6 +41,30 @@ class TestSddSettlement(SddCommon):
         self.assertEqual(len(self.splits(self.jan | self.feb)), 2, "owner split posted")
         self.assertEqual(self.run.state, "settled")
         self.assertIn("Settled by bank line", self.debit.message_ids[0].body)
+
+    def pending_call_ids(self):
+        self.env.flush_all()
+        condition = self.env["account.move"]._rental_payment_pending_sql("m")
+        self.env.cr.execute(SQL("SELECT m.id FROM account_move m WHERE m.id IN %s AND %s",
+                                tuple((self.jan | self.feb).ids), condition))
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def test_sent_debit_is_a_payment_on_its_way(self):
+        """Dunning leaves alone the calls of a sent debit, and chases them again once the
+        debit is returned."""
+        self.assertEqual(self.pending_call_ids(), set((self.jan | self.feb).ids))
+        if "rental.dunning.collector" in self.env:
+            Collector = self.env["rental.dunning.collector"]
+            items = Collector._open_items(self.company, date(2026, 12, 31), [self.lease.id])
+            self.assertFalse(items, "no reminder for a debit on its way")
+        self.settle()
+        self.import_entries([self.return_entry(self.debit, "SDD-RT-P", "AM04", "RETURN")],
+                            stmt_id="SDD-R-P")
+        self.assertEqual(self.debit.state, "returned")
+        self.assertFalse(self.pending_call_ids())
+        if "rental.dunning.collector" in self.env:
+            items = Collector._open_items(self.company, date(2026, 12, 31), [self.lease.id])
+            self.assertEqual(len(items[self.lease.id]), 2, "returned calls are chased again")
 
     def test_wrong_amount_is_left_to_the_matching(self):
         self.import_entries([self.credit(self.debit, "SDD-CR-1", amount=1900.0)],

@@ -118,8 +118,10 @@ class RentalDunningCollector(models.AbstractModel):
             AND m.payment_state IN ('not_paid', 'partial')
             AND m.amount_residual > 0
             AND l.state IN ('running', 'ended')
+            AND NOT %s
             """,
             DUNNED_CALL_KINDS,
+            self.env["account.move"]._rental_payment_pending_sql("m"),
         )
 
     @api.model
