@@ -44,6 +44,10 @@ class AccountBankStatementLine(models.Model):
         string="Not Rent", copy=False, index=True,
         help="Set aside by a person: this line pays no rent and is never matched.",
     )
+    rental_match_date = fields.Datetime(
+        string="Last Matched", readonly=True, copy=False,
+        help="When the matching engine last processed this line.",
+    )
     rental_proposal_ids = fields.One2many(
         "rental.match.proposal", "statement_line_id", string="Match Proposals"
     )
@@ -59,12 +63,13 @@ class AccountBankStatementLine(models.Model):
             active_test=False).search([]).journal_id
         return journals.ids
 
-    def _rental_claim(self, limit=None):
+    def _rental_claim(self, limit=None, pending_only=False):
         """Lock and return the lines to match, skipping those another worker holds.
 
         With ``self``: its incoming, unreconciled lines that are not set aside and not
-        already decided (a line waiting for review is matched again). Without: every
-        pending line of the mandant journals that has no proposal yet. ``SELECT ... FOR
+        already decided (a line waiting for review is matched again, unless
+        ``pending_only``). Without: every pending line of the mandant journals that has no
+        proposal yet. ``SELECT ... FOR
         UPDATE SKIP LOCKED``: two workers never process the same line.
         """
         self.env.flush_all()
@@ -72,7 +77,9 @@ class AccountBankStatementLine(models.Model):
             scope = SQL(
                 "st.id = ANY(%s) AND NOT EXISTS (SELECT 1 FROM rental_match_proposal p "
                 "WHERE p.statement_line_id = st.id AND p.state = ANY(%s))",
-                self.ids, [s for s in LIVE_STATES if s not in QUEUE_STATES],
+                self.ids,
+                list(LIVE_STATES) if pending_only
+                else [s for s in LIVE_STATES if s not in QUEUE_STATES],
             )
         else:
             scope = SQL(
@@ -80,28 +87,40 @@ class AccountBankStatementLine(models.Model):
                 "WHERE p.statement_line_id = st.id AND p.state = ANY(%s))",
                 self._rental_mandant_journal_ids(), list(LIVE_STATES),
             )
+        # The claimed lines are stamped: a worker whose snapshot is older than another
+        # worker's commit then fails to lock them (serialization error, retried later)
+        # instead of matching them a second time.
         self.env.cr.execute(SQL(
             """
-            SELECT st.id
-              FROM account_bank_statement_line st
-              JOIN account_move m ON m.id = st.move_id
-             WHERE m.state = 'posted'
-               AND st.amount > 0
-               AND st.is_reconciled IS NOT TRUE
-               AND st.rental_not_rent IS NOT TRUE
-               AND %s
-             ORDER BY st.id
-             %s
-               FOR UPDATE OF st SKIP LOCKED
+            WITH claimed AS (
+                SELECT st.id
+                  FROM account_bank_statement_line st
+                  JOIN account_move m ON m.id = st.move_id
+                 WHERE m.state = 'posted'
+                   AND st.amount > 0
+                   AND st.is_reconciled IS NOT TRUE
+                   AND st.rental_not_rent IS NOT TRUE
+                   AND %s
+                 ORDER BY st.id
+                 %s
+                   FOR UPDATE OF st SKIP LOCKED
+            )
+            UPDATE account_bank_statement_line line
+               SET rental_match_date = now() AT TIME ZONE 'UTC'
+              FROM claimed
+             WHERE line.id = claimed.id
+         RETURNING line.id
             """,
             scope,
             SQL("LIMIT %s", limit) if limit else SQL(""),
         ))
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        lines = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
+        lines.invalidate_recordset(["rental_match_date"])
+        return lines
 
     # -- matching ------------------------------------------------------------------------
 
-    def _rental_match(self, limit=None, auto=True):
+    def _rental_match(self, limit=None, auto=True, pending_only=False):
         """Match incoming bank lines with rent calls and reconcile the certain ones.
 
         ``self``: the lines to match (empty: every pending line of the mandant journals,
@@ -109,12 +128,13 @@ class AccountBankStatementLine(models.Model):
         per company, into one :class:`CandidateIndex`; the engine proposes; automatic
         proposals are reconciled (each in a savepoint: a failure goes to the review
         queue and the batch goes on), the others wait in the review queue. ``auto=False``
-        sends everything to the queue. Returns the run's figures.
+        sends everything to the queue; ``pending_only`` leaves out lines of ``self`` that
+        already have a proposal. Returns the run's figures.
         """
         stats = dict.fromkeys(("lines", "auto", "review", "unmatched", "skipped", "errors"), 0)
         stats.update(seconds_load=0.0, seconds_propose=0.0, seconds_reconcile=0.0)
         started = time.perf_counter()
-        lines = self._rental_claim(limit=limit)
+        lines = self._rental_claim(limit=limit, pending_only=pending_only)
         stats["lines"] = len(lines)
         if not lines:
             stats["seconds_load"] = time.perf_counter() - started
