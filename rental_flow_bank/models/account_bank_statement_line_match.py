@@ -2,6 +2,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from decimal import Decimal
 
 from odoo import _, api, fields, models
@@ -21,7 +22,6 @@ from ..engines.matching import (
     Party,
     VirtualIban,
 )
-from .bank_import_writer import import_savepoint
 from .rental_match_proposal import LIVE_STATES, QUEUE_STATES
 
 _logger = logging.getLogger(__name__)
@@ -33,6 +33,28 @@ MATCHED_KINDS = ("rent", "deposit", "housing_benefit")
 
 def _money(value):
     return Decimal(str(value or 0)).quantize(CENT)
+
+
+@contextmanager
+def line_savepoint(env):
+    """A savepoint around one line's reconciliation.
+
+    Unlike ``cr.savepoint()`` it does not run the pre-commit hooks when it closes (only
+    the ORM flush), so the owner splits queued by the reconciliations stay queued and are
+    created in one batch for the whole run. Entry numbers taken inside a rolled-back
+    savepoint are forgotten, as in ``import_savepoint``.
+    """
+    cache = env.cr.precommit.data.setdefault("sequence.mixin", {})
+    before = dict(cache)
+    env.flush_all()
+    try:
+        with env.cr.savepoint(flush=False):
+            yield
+            env.flush_all()
+    except BaseException:
+        cache.clear()
+        cache.update(before)
+        raise
 
 
 class AccountBankStatementLine(models.Model):
@@ -213,7 +235,7 @@ class AccountBankStatementLine(models.Model):
             line_currency = row["foreign_currency"] or row["currency"] or currency
             (todo if line_currency == currency else skipped).append(row)
         vals_list = [
-            self._rental_proposal_vals(row, company, state="unmatched", reason=_(
+            self._rental_proposal_vals(row, company, state="unmatched", reason=self.env._(
                 "Line in %(currency)s, the company's currency is %(company_currency)s: "
                 "reconcile it by hand.",
                 currency=row["foreign_currency"] or row["currency"], company_currency=currency,
@@ -257,30 +279,68 @@ class AccountBankStatementLine(models.Model):
         stats["seconds_reconcile"] += time.perf_counter() - started
 
     def _rental_reconcile_auto(self, proposals, stats):
-        """Reconcile automatic proposals one by one, each in a savepoint."""
-        done = self.env["rental.match.proposal"]
+        """Reconcile automatic proposals, standard Odoo reconciliation, in three steps.
+
+        1. Each line's suspense item is replaced by its counterparts
+           (``_rental_reconcile_with``), in its own savepoint: a line that fails is left
+           untouched and goes to the review queue with the error.
+        2. All the counterpart/rent-call pairs are reconciled in one batch (Odoo's
+           reconciliation plan, which costs much less per pair in bulk); should the batch
+           fail, each line is reconciled alone, and a line that still fails gets its
+           suspense item back (Odoo's undo) and goes to the queue.
+        3. The owner splits of all these reconciliations are created in one batch.
+        """
         failed = {}
-        for proposal in proposals:
+        pairs_of = {}
+        collector = []
+        deferred = proposals.with_context(rental_split_defer=True,
+                                          rental_reconcile_collector=collector)
+        for proposal in deferred:
+            start = len(collector)
             try:
-                with import_savepoint(self.env):
+                with line_savepoint(self.env):
                     proposal._rental_reconcile()
             except Exception as exc:  # noqa: BLE001 -- one bad line must not stop the batch
                 self.env.transaction.clear()
-                _logger.warning("Automatic reconciliation of bank line %s failed: %s",
-                                proposal.statement_line_id.id, exc)
+                del collector[start:]
                 failed[proposal.id] = str(exc)
                 continue
-            done |= proposal
+            pairs_of[proposal.id] = collector[start:]
+        Line = self.env["account.move.line"].with_context(rental_split_defer=True)
+        try:
+            with line_savepoint(self.env):
+                Line._reconcile_plan([Line.browse(ids) for pairs in pairs_of.values()
+                                      for ids in pairs])
+        except Exception:  # noqa: BLE001 -- retried line by line below
+            self.env.transaction.clear()
+            _logger.warning("Batch reconciliation failed; reconciling line by line",
+                            exc_info=True)
+            for proposal_id, pairs in list(pairs_of.items()):
+                try:
+                    with line_savepoint(self.env):
+                        Line._reconcile_plan([Line.browse(ids) for ids in pairs])
+                except Exception as exc:  # noqa: BLE001
+                    self.env.transaction.clear()
+                    failed[proposal_id] = str(exc)
+                    del pairs_of[proposal_id]
+                    line = self.env["rental.match.proposal"].browse(proposal_id).statement_line_id
+                    super(AccountBankStatementLine, line).action_undo_reconciliation()
+        self.env["rental.owner.split"]._process_pending()
+        done = self.env["rental.match.proposal"].browse(list(pairs_of))
         done.write({"state": "auto", "decided_on": fields.Datetime.now()})
         stats["auto"] += len(done)
-        for proposal in proposals.filtered(lambda p: p.id in failed):
-            proposal.reason = _("%(reason)s; automatic reconciliation failed: %(error)s",
-                                reason=proposal.reason, error=failed[proposal.id])
+        for proposal in self.env["rental.match.proposal"].browse(list(failed)):
+            _logger.warning("Automatic reconciliation of bank line %s failed: %s",
+                            proposal.statement_line_id.id, failed[proposal.id])
+            proposal.reason = self.env._(
+                "%(reason)s; automatic reconciliation failed: %(error)s",
+                reason=proposal.reason, error=failed[proposal.id],
+            )
         stats["errors"] += len(failed)
         stats["review"] += len(failed)
         if done:
             bodies = {
-                p.statement_line_id.move_id.id: _(
+                p.statement_line_id.move_id.id: self.env._(
                     "Reconciled automatically with lease %(lease)s by rule %(rule)s "
                     "(score %(score)s): %(reason)s",
                     lease=p.lease_id.name, rule=p.rule_id.name or p.rule_type, score=p.score,

@@ -264,6 +264,37 @@ class TestMatchingBadData(MatchingCommon):
         self.assertTrue(second.is_reconciled)
         self.assertEqual(self.jan_b.payment_state, "paid")
 
+    def test_batch_reconciliation_failure_falls_back_line_by_line(self):
+        from unittest.mock import patch
+
+        from odoo.exceptions import UserError
+
+        first = self.bank_line(960.0, rental_credited_iban=self.viban_of(self.unit))
+        second = self.bank_line(750.0, rental_credited_iban=self.viban_of(self.unit2))
+        Line = type(self.env["account.move.line"])
+        original = Line._reconcile_plan
+        poisoned = self.receivable(self.jan_a)
+        calls = []
+
+        def plan(records, reconciliation_plan):
+            calls.append(len(reconciliation_plan))
+            if any(poisoned & pair for pair in reconciliation_plan):
+                raise UserError("locked period")
+            return original(records, reconciliation_plan)
+
+        with patch.object(Line, "_reconcile_plan", plan):
+            stats = self.match(first | second)
+        self.assertEqual(calls, [2, 1, 1], "one batch, then line by line")
+        self.assertEqual((stats["auto"], stats["errors"]), (1, 1))
+        self.assertFalse(first.is_reconciled)
+        __, suspense, other = first._seek_for_lines()
+        self.assertEqual((len(suspense), len(other)), (1, 0), "suspense item restored")
+        self.assertEqual(self.proposal(first).state, "review")
+        self.assertIn("locked period", self.proposal(first).reason)
+        self.assertTrue(second.is_reconciled)
+        self.assertEqual(self.jan_b.payment_state, "paid")
+        self.assertEqual(self.jan_a.payment_state, "not_paid")
+
     def test_bad_rule_parameters_are_refused(self):
         from odoo.exceptions import ValidationError
 
