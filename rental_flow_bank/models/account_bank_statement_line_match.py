@@ -18,6 +18,7 @@ from ..engines.matching import (
     KnownPayer,
     LeaseInfo,
     MatchingEngine,
+    MatchingInputError,
     OpenItem,
     Party,
     VirtualIban,
@@ -180,7 +181,7 @@ class AccountBankStatementLine(models.Model):
         """What the engine needs of the lines, in one query."""
         self.env.cr.execute(SQL(
             """
-            SELECT st.id, st.company_id, st.amount, st.amount_currency, m.date,
+            SELECT st.id, st.company_id, st.journal_id, st.amount, st.amount_currency, m.date,
                    st.foreign_currency_id, fc.name AS foreign_currency, cur.name AS currency,
                    ccur.name AS company_currency, st.partner_name, p.name AS partner,
                    st.account_number, st.payment_ref, st.rental_credited_iban,
@@ -205,7 +206,8 @@ class AccountBankStatementLine(models.Model):
     def _rental_bank_line(self, row):
         """The engine's :class:`BankLine` of a line read by :meth:`_rental_read_lines`."""
         remittance = " ".join(
-            part for part in (row["payment_ref"], row["rental_remittance_ref"]) if part
+            part for part in (row["payment_ref"], row["rental_remittance_ref"])
+            if part and part != "/"
         )
         payer = row["partner_name"] or row["partner"] or row["rental_ultimate_debtor"] or ""
         return BankLine(
@@ -216,7 +218,7 @@ class AccountBankStatementLine(models.Model):
             payer_name=payer,
             payer_iban=row["account_number"] or None,
             credited_iban=row["rental_credited_iban"] or None,
-            remittance=remittance if remittance != "/" else "",
+            remittance=remittance,
             structured_reference=row["rental_structured_ref"] or None,
             end_to_end_id=row["rental_end_to_end_id"] or None,
         )
@@ -244,13 +246,27 @@ class AccountBankStatementLine(models.Model):
         ]
         stats["skipped"] += len(skipped)
         bank_lines = [self._rental_bank_line(row) for row in todo]
-        index = self._rental_candidate_index(company, bank_lines) if todo else None
-        stats["seconds_load"] += time.perf_counter() - started
-        started = time.perf_counter()
+        index = None
         results = []
         if todo:
-            engine = MatchingEngine(configs, company_currency=currency)
-            results = engine.run(bank_lines, index)
+            try:
+                index = self._rental_candidate_index(company, bank_lines)
+                stats["seconds_load"] += time.perf_counter() - started
+                started = time.perf_counter()
+                results = MatchingEngine(configs, company_currency=currency).run(
+                    bank_lines, index)
+            except MatchingInputError as exc:
+                # bad data (a rule's parameters, a record the engine refuses): the lines
+                # wait in the queue with the reason instead of blocking every later run
+                _logger.exception("Rent matching of company %s failed", company.name)
+                stats["errors"] += len(todo)
+                vals_list += [
+                    self._rental_proposal_vals(row, company, state="unmatched",
+                                               reason=self.env._("Matching failed: %(error)s",
+                                                                 error=exc))
+                    for row in todo
+                ]
+                todo = []
         row_by_id = {row["id"]: row for row in todo}
         to_reconcile = []
         for result in results:
@@ -356,6 +372,7 @@ class AccountBankStatementLine(models.Model):
         vals = {
             "statement_line_id": row["id"],
             "company_id": company.id,
+            "journal_id": row["journal_id"],
             "currency_id": company.currency_id.id,
             "date": row["date"],
             "amount": row["amount"],

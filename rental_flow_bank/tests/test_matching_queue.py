@@ -97,6 +97,21 @@ class TestMatchingQueue(MatchingCommon):
         self.assertEqual(self.jan_a.payment_state, "not_paid")
         self.assertTrue(self.env["rental.known.payer"].search([("lease_id", "=", self.lease_b.id)]))
 
+    def test_reassign_through_the_form(self):
+        from odoo.tests import Form
+
+        line, proposal = self.review_line(960.0, partner_name="ZZ", account_number=False)
+        action = proposal.action_reassign()
+        with Form(self.env[action["res_model"]].with_context(action["context"])) as form:
+            self.assertEqual(form.line_ids._records[0]["amount"], 960.0)
+            form.lease_id = self.lease_b
+            form.move_ids.clear()
+            self.assertEqual([r["amount"] for r in form.line_ids._records], [750.0, 210.0])
+            self.assertEqual(form.rest, 0.0)
+        form.record.action_apply()
+        self.assertEqual(self.proposal(line).lease_id, self.lease_b)
+        self.assertEqual((self.jan_b | self.feb_b).mapped("payment_state"), ["paid", "partial"])
+
     def test_split_across_rent_calls_with_a_credit(self):
         line, proposal = self.review_line(1000.0, partner_name="ZZ", account_number=False,
                                           payment_ref="LOYERS", state="unmatched")
@@ -107,6 +122,9 @@ class TestMatchingQueue(MatchingCommon):
         wizard.move_ids = self.jan_a | self.feb_a
         wizard._rental_allocate_oldest_first()
         self.assertEqual(wizard.line_ids.mapped("amount"), [0.0, 0.0], "split: typed amounts")
+        wizard.line_ids[1].amount = 400.0
+        wizard._rental_allocate_oldest_first()
+        self.assertEqual(wizard.line_ids.mapped("amount"), [0.0, 400.0], "typed amounts kept")
         wizard.line_ids[0].amount = 500.0
         wizard.line_ids[1].amount = 400.0
         self.assertAlmostEqual(wizard.rest, 100.0)

@@ -295,6 +295,27 @@ class TestMatchingBadData(MatchingCommon):
         self.assertEqual(self.jan_b.payment_state, "paid")
         self.assertEqual(self.jan_a.payment_state, "not_paid")
 
+    def test_engine_refusing_the_data_leaves_the_lines_visible(self):
+        from unittest.mock import patch
+
+        from odoo.addons.rental_flow_bank.engines.matching import MatchingInputError
+        from odoo.addons.rental_flow_bank.models import account_bank_statement_line_match as mod
+
+        line = self.bank_line(960.0, rental_credited_iban=self.viban_of(self.unit))
+        with patch.object(mod.MatchingEngine, "run",
+                          side_effect=MatchingInputError("item 7: no due date")):
+            stats = self.match(line)
+        self.assertEqual((stats["errors"], stats["auto"]), (1, 0))
+        proposal = self.proposal(line)
+        self.assertEqual(proposal.state, "unmatched")
+        self.assertIn("no due date", proposal.reason)
+        self.assertEqual(proposal.journal_id, self.bank_journal)
+        self.assertFalse(line.is_reconciled)
+        # the cron leaves it alone; a person can match it again once the data is fixed
+        self.assertEqual(self.env["account.bank.statement.line"]._rental_match()["lines"], 0)
+        self.assertEqual(self.match(line)["auto"], 1)
+        self.assertEqual(self.proposal(line).state, "auto")
+
     def test_bad_rule_parameters_are_refused(self):
         from odoo.exceptions import ValidationError
 
