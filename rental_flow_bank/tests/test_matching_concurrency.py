@@ -104,3 +104,21 @@ class TestMatchingConcurrency(TransactionCase):
             counts = dict(cr.fetchall())
         self.assertEqual(sorted(counts), sorted(self.line_ids))
         self.assertEqual(set(counts.values()), {1})
+
+    def test_accept_is_refused_while_a_worker_holds_the_line(self):
+        from odoo.exceptions import UserError
+
+        with self.registry.cursor() as cr:
+            Line = self.env_of(cr)["account.bank.statement.line"]
+            Line.browse(self.line_ids[:1])._rental_match()
+            cr.commit()
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            held = self.env_of(cr1)["account.bank.statement.line"].browse(self.line_ids[:1])
+            self.assertEqual(held._rental_claim(), held, "a matching run holds the line")
+            proposal = self.env_of(cr2)["rental.match.proposal"].search(
+                [("statement_line_id", "=", self.line_ids[0])])
+            self.assertEqual(len(proposal), 1)
+            with self.assertRaisesRegex(UserError, "being processed right now"):
+                proposal.action_accept()
+            cr1.rollback()
+            cr2.rollback()
