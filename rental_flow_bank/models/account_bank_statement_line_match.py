@@ -305,6 +305,11 @@ class AccountBankStatementLine(models.Model):
            fail, each line is reconciled alone, and a line that still fails gets its
            suspense item back (Odoo's undo) and goes to the queue.
         3. The owner splits of all these reconciliations are created in one batch.
+
+        The proposal in state 'auto' is the log of each automatic reconciliation (rule,
+        score, reason, time), listed on the bank line; a chatter message per line would
+        cost as much as the reconciliation plan itself. People's decisions (accept,
+        reassign, split, not rent, undo) are also written in the bank entry's chatter.
         """
         failed = {}
         pairs_of = {}
@@ -354,17 +359,6 @@ class AccountBankStatementLine(models.Model):
             )
         stats["errors"] += len(failed)
         stats["review"] += len(failed)
-        if done:
-            bodies = {
-                p.statement_line_id.move_id.id: self.env._(
-                    "Reconciled automatically with lease %(lease)s by rule %(rule)s "
-                    "(score %(score)s): %(reason)s",
-                    lease=p.lease_id.name, rule=p.rule_id.name or p.rule_type, score=p.score,
-                    reason=p.reason,
-                )
-                for p in done
-            }
-            self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model
     def _rental_proposal_vals(self, row, company, state, reason, proposal=None, rule=None,

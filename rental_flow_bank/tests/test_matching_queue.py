@@ -29,6 +29,7 @@ class TestMatchingQueue(MatchingCommon):
         proposal.action_accept()
         self.assertEqual(proposal.state, "accepted")
         self.assertEqual(proposal.decided_by_id, self.env.user)
+        self.assertTrue(any("accepted by" in (m.body or "") for m in line.move_id.message_ids))
         self.assertTrue(line.is_reconciled)
         self.assertEqual(self.jan_b.payment_state, "paid")
         known = self.env["rental.known.payer"].search([("lease_id", "=", self.lease_b.id)])

@@ -24,8 +24,11 @@ class TestMatchingRules(MatchingCommon):
         self.assertEqual(self.jan_a.payment_state, "paid")
         self.assertEqual(self.feb_a.payment_state, "not_paid")
         self.assertEqual(len(self.splits(self.jan_a)), 1, "the owner split follows")
-        self.assertTrue(any("Reconciled automatically" in (m.body or "")
-                            for m in line.move_id.message_ids))
+        # the proposal is the log of the automatic reconciliation
+        self.assertEqual(proposal.rule_id,
+                         self.env.ref("rental_flow_bank.matching_rule_virtual_iban"))
+        self.assertTrue(proposal.decided_on)
+        self.assertEqual(line.rental_proposal_ids, proposal)
 
     def test_reference_in_the_label(self):
         line = self.bank_line(960.0, payment_ref=f"LOYER {self.jan_a.payment_reference}",
