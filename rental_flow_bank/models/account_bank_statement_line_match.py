@@ -314,7 +314,8 @@ class AccountBankStatementLine(models.Model):
         failed = {}
         pairs_of = {}
         collector = []
-        deferred = proposals.with_context(rental_split_defer=True,
+        # no "journal item updated" message per bank entry (the proposal logs the change)
+        deferred = proposals.with_context(rental_split_defer=True, tracking_disable=True,
                                           rental_reconcile_collector=collector)
         for proposal in deferred:
             start = len(collector)
