@@ -298,8 +298,9 @@ class AccountBankStatementLine(models.Model):
         """Reconcile automatic proposals, standard Odoo reconciliation, in three steps.
 
         1. Each line's suspense item is replaced by its counterparts
-           (``_rental_reconcile_with``), in its own savepoint: a line that fails is left
-           untouched and goes to the review queue with the error.
+           (``_rental_reconcile_with``), all lines in one savepoint; should one fail, again
+           line by line, each in its own savepoint: a line that fails is left untouched
+           and goes to the review queue with the error.
         2. All the counterpart/rent-call pairs are reconciled in one batch (Odoo's
            reconciliation plan, which costs much less per pair in bulk); should the batch
            fail, each line is reconciled alone, and a line that still fails gets its
@@ -317,17 +318,28 @@ class AccountBankStatementLine(models.Model):
         # no "journal item updated" message per bank entry (the proposal logs the change)
         deferred = proposals.with_context(rental_split_defer=True, tracking_disable=True,
                                           rental_reconcile_collector=collector)
-        for proposal in deferred:
-            start = len(collector)
-            try:
-                with line_savepoint(self.env):
+        try:
+            # optimistic: all the lines in one savepoint (one flush for the batch) ...
+            with line_savepoint(self.env):
+                for proposal in deferred:
+                    start = len(collector)
                     proposal._rental_reconcile()
-            except Exception as exc:  # noqa: BLE001 -- one bad line must not stop the batch
-                self.env.transaction.clear()
-                del collector[start:]
-                failed[proposal.id] = str(exc)
-                continue
-            pairs_of[proposal.id] = collector[start:]
+                    pairs_of[proposal.id] = collector[start:]
+        except Exception:  # noqa: BLE001 -- ... else line by line, each in its savepoint
+            self.env.transaction.clear()
+            collector.clear()
+            pairs_of.clear()
+            for proposal in deferred:
+                start = len(collector)
+                try:
+                    with line_savepoint(self.env):
+                        proposal._rental_reconcile()
+                except Exception as exc:  # noqa: BLE001 -- one bad line must not stop the batch
+                    self.env.transaction.clear()
+                    del collector[start:]
+                    failed[proposal.id] = str(exc)
+                    continue
+                pairs_of[proposal.id] = collector[start:]
         Line = self.env["account.move.line"].with_context(rental_split_defer=True)
         try:
             with line_savepoint(self.env):
