@@ -332,3 +332,63 @@ class TestMatchingBadData(MatchingCommon):
         config = rule._to_rule_config()
         self.assertEqual(config.params["fuzzy_min"], 88)
         self.assertEqual(config.code, "payer_name")
+
+
+@tagged("post_install", "-at_install")
+class TestMatchingExtension(MatchingCommon):
+    """The extension point of USAGE.md: a rule type registered in the engine and chosen
+    by a rule record, with its parameter in 'Other Parameters'."""
+
+    def test_custom_rule_type(self):
+        from unittest.mock import patch
+
+        from odoo.addons.rental_flow_bank.engines.matching import (
+            MatchingRule,
+            Reason,
+            register_reason_template,
+            register_rule_type,
+            unregister_rule_type,
+        )
+
+        register_reason_template("tenant_number", "tenant number %(ref)s → lease %(lease)s")
+
+        class TenantNumberRule(MatchingRule):
+            code = "tenant_number"
+            label = "Tenant number in the remittance text"
+            strength = 3
+            default_sequence = 25
+            default_params = {"prefix": "LOC"}
+            scores = {"tenant_number": MatchingRule.score_row(97, 95, 92, 90, 60)}
+
+            def match(self, line, ctx):
+                words = ctx.text_tokens
+                proposals = []
+                for word, following in zip(words, words[1:], strict=False):
+                    if word == self.params["prefix"]:
+                        for lease_id in ctx.index.by_lease_code.get(following, ()):
+                            reason = Reason.of("tenant_number", ref=following,
+                                               lease=ctx.lease(lease_id).code)
+                            proposal = ctx.propose(self, lease_id, "tenant_number", [reason])
+                            if proposal is not None:
+                                proposals.append(proposal)
+                return proposals
+
+        register_rule_type(TenantNumberRule)
+        self.addCleanup(unregister_rule_type, "tenant_number")
+        # what ``selection_add`` does in the integrator's module
+        field = self.env["rental.matching.rule"]._fields["rule_type"]
+        values = {**field._selection, "tenant_number": "Tenant number"}
+        with patch.object(field, "_selection", values):
+            rule = self.env["rental.matching.rule"].create({
+                "name": "Tenant number", "rule_type": "tenant_number", "sequence": 25,
+                "extra_params": '{"prefix": "LOCATAIRE"}',
+            })
+            self.assertEqual(rule._to_rule_config().params, {"prefix": "LOCATAIRE"})
+            line = self.bank_line(750.0, payment_ref=f"LOCATAIRE {self.lease_b.name} FEVRIER")
+            self.match(line)
+        proposal = self.proposal(line)
+        self.assertEqual(proposal.rule_id, rule)
+        self.assertEqual(proposal.lease_id, self.lease_b)
+        self.assertEqual(proposal.state, "auto", proposal.reason)
+        self.assertIn(f"tenant number {self.lease_b.name}", proposal.reason)
+        self.assertEqual(self.jan_b.payment_state, "paid")
