@@ -73,6 +73,11 @@ class TestMatchingQueue(MatchingCommon):
         line2._rental_reconcile_with([(self.receivable(self.jan_a), 960.0)])
         with self.assertRaisesRegex(UserError, "reconciled or set aside meanwhile"):
             proposal2.action_accept()
+        # the queue's default filter no longer shows it
+        to_review = self.env["rental.match.proposal"].search(
+            [("state", "in", ("review", "unmatched")), ("line_reconciled", "=", False)])
+        self.assertIn(proposal, to_review)
+        self.assertNotIn(proposal2, to_review)
         # a decided proposal cannot be accepted twice
         with self.assertRaisesRegex(UserError, "cannot be applied"):
             self.proposal(other).action_accept()
