@@ -595,7 +595,7 @@ class AccountBankStatementLine(models.Model):
                     **{k: int(v) for k, v in stats.items() if not k.startswith("seconds")},
                 ),
                 "type": "info",
-                "next": {"type": "ir.actions.act_window_close"},
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 

@@ -132,7 +132,8 @@ class RentalMatchAssignWizard(models.TransientModel):
             "rule_type": False,
             "unallocated": currency.round(self.amount - sum(rows.mapped("amount"))),
             "reason": _("%(mode)s by %(user)s (engine proposed: %(reason)s)",
-                        mode=dict(self._fields["mode"].selection)[self.mode],
+                        mode=dict(self._fields["mode"]._description_selection(self.env))[
+                            self.mode],
                         user=self.env.user.name, reason=proposal.reason or "-"),
             "line_ids": [Command.create({"move_line_id": r.move_line_id.id, "amount": r.amount})
                          for r in rows],
