@@ -23,7 +23,7 @@ from ..engines.matching import (
     Party,
     VirtualIban,
 )
-from .rental_match_proposal import LIVE_STATES, QUEUE_STATES
+from .rental_match_proposal import LIVE_STATES, QUEUE_STATES, check_can_reconcile
 
 _logger = logging.getLogger(__name__)
 
@@ -583,6 +583,7 @@ class AccountBankStatementLine(models.Model):
 
     def action_rental_match(self):
         """Match the selected lines now and say what happened."""
+        check_can_reconcile(self.env)
         stats = self._rental_match()
         return {
             "type": "ir.actions.client",
@@ -601,9 +602,10 @@ class AccountBankStatementLine(models.Model):
 
     def action_rental_not_rent(self):
         """Set the lines aside as not rent (their queue proposals leave the queue)."""
+        check_can_reconcile(self.env)
         queue = self.rental_proposal_ids.filtered(lambda p: p.state in QUEUE_STATES)
         queue.action_not_rent()
-        self.write({"rental_not_rent": True})
+        self.sudo().write({"rental_not_rent": True})  # a marker (see action_not_rent)
         return True
 
     def action_rental_review(self):

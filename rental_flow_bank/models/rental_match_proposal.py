@@ -3,7 +3,7 @@ import logging
 import psycopg2.errors
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .rental_matching_rule import _builtin_selection
@@ -14,6 +14,15 @@ _logger = logging.getLogger(__name__)
 LIVE_STATES = ("review", "unmatched", "auto", "accepted", "not_rent")
 #: States of a proposal waiting for a person.
 QUEUE_STATES = ("review", "unmatched")
+
+
+def check_can_reconcile(env):
+    """Deciding on bank lines is bank reconciliation: Odoo gives it to the accounting
+    groups (``account.group_account_basic`` and above), not to billing users."""
+    if not env.su and not env.user.has_group("account.group_account_basic"):
+        raise AccessError(env._(
+            "Matching and reconciling bank lines needs bank reconciliation rights "
+            "(Accounting)."))
 
 
 class RentalMatchProposal(models.Model):
@@ -172,6 +181,7 @@ class RentalMatchProposal(models.Model):
     def action_accept(self):
         """Reconcile the selected proposals as proposed (each alone: one stale proposal
         stops with a clear error and changes nothing) and learn the payers."""
+        check_can_reconcile(self.env)
         self._rental_check_open()
         learn = []
         for proposal in self:
@@ -191,12 +201,15 @@ class RentalMatchProposal(models.Model):
 
     def action_not_rent(self):
         """The bank line is not a rent payment: it leaves the queue for good."""
+        check_can_reconcile(self.env)
         for proposal in self:
             if proposal.state not in QUEUE_STATES:
                 raise UserError(_("Only a proposal waiting for review can be set as not rent."))
-        self.statement_line_id.write({"rental_not_rent": True})
         self.write({"state": "not_rent", "decided_by_id": self.env.uid,
                     "decided_on": fields.Datetime.now()})
+        # a marker, not an accounting change: whoever may decide on the proposal sets it
+        # (billing users, who cannot edit bank lines)
+        self.statement_line_id.sudo().write({"rental_not_rent": True})
         for proposal in self:
             proposal._rental_log(_("Bank line marked as not rent by %(user)s.",
                                    user=self.env.user.name))
@@ -204,6 +217,7 @@ class RentalMatchProposal(models.Model):
 
     def _rental_open_wizard(self, mode):
         self.ensure_one()
+        check_can_reconcile(self.env)
         self._rental_check_open()
         return {
             "type": "ir.actions.act_window",

@@ -51,6 +51,43 @@ class TestMatchingQueue(MatchingCommon):
         self.assertEqual(len(known.search([("lease_id", "=", self.lease_b.id)])), 1)
         self.assertEqual(known.count, 2)
 
+    def test_who_may_work_the_queue(self):
+        """Deciding is bank reconciliation: an accounting user (bank reconciliation rights)
+        matches, accepts, sets aside and undoes; a property manager with billing rights
+        only sees the queue."""
+        from odoo.exceptions import AccessError
+
+        def user(login, groups):
+            return self.env["res.users"].create({
+                "name": login, "login": login,
+                "company_id": self.company.id, "company_ids": [(6, 0, self.company.ids)],
+                "groups_id": [(6, 0, [self.env.ref(g).id for g in groups])],
+            })
+
+        manager = user("pm_matching", ["rental_flow.group_rental_user"])
+        clerk = user("clerk_matching", ["rental_flow.group_rental_user",
+                                        "account.group_account_basic"])
+        line = self.bank_line(750.0, partner_name="J DOE")
+        other = self.bank_line(33.0, partner_name="BANK FEES")
+        with self.assertRaises(AccessError):
+            (line | other).with_user(manager).action_rental_match()
+        (line | other).with_user(clerk).action_rental_match()
+        proposal = self.proposal(line)
+        self.assertEqual(proposal.with_user(manager).reason, proposal.reason, "readable")
+        with self.assertRaises(AccessError):
+            proposal.with_user(manager).action_accept()
+        with self.assertRaises(AccessError):
+            self.proposal(other).with_user(manager).action_not_rent()
+        self.assertFalse(line.is_reconciled)
+        proposal.with_user(clerk).action_accept()
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual(self.jan_b.payment_state, "paid")
+        self.proposal(other).with_user(clerk).action_not_rent()
+        self.assertTrue(other.rental_not_rent)
+        proposal.with_user(clerk).action_undo_reconciliation()
+        self.assertEqual(self.jan_b.payment_state, "not_paid")
+        self.assertEqual(self.proposal(line).state, "review")
+
     def test_multi_record_accept(self):
         line1, first = self.review_line()
         line2, second = self.review_line(960.0, partner_name="ZZ", account_number=False)
