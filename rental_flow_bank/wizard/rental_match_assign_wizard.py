@@ -28,7 +28,8 @@ class RentalMatchAssignWizard(models.TransientModel):
         "account.move", string="Rent Calls",
         domain="[('rental_lease_id', '=', lease_id), ('state', '=', 'posted'), "
         "('move_type', '=', 'out_invoice'), ('payment_state', 'in', ('not_paid', 'partial'))]",
-        help="Empty: every open rent call of the lease, oldest first.",
+        help="Empty: every open rent call of the lease (not deposits nor housing-benefit "
+        "shares), oldest first.",
     )
     line_ids = fields.One2many("rental.match.assign.wizard.line", "wizard_id",
                                string="Allocation")
@@ -55,8 +56,8 @@ class RentalMatchAssignWizard(models.TransientModel):
             wizard.rest = wizard.amount - wizard.allocated
 
     def _rental_open_items(self):
-        """Receivable items of the chosen rent calls (or of all open calls of the lease),
-        oldest first."""
+        """Receivable items of the chosen rent calls (or of all open rent calls of the
+        lease), oldest first."""
         self.ensure_one()
         account = self.company_id.rental_tenant_account_id
         domain = [
@@ -68,7 +69,9 @@ class RentalMatchAssignWizard(models.TransientModel):
         if self.move_ids:
             domain.append(("move_id", "in", self.move_ids.ids))
         elif self.lease_id:
-            domain.append(("move_id.rental_lease_id", "=", self.lease_id.id))
+            # by default the rents; deposits and benefit shares when chosen explicitly
+            domain += [("move_id.rental_lease_id", "=", self.lease_id.id),
+                       ("move_id.rental_call_kind", "=", "rent")]
         else:
             return self.env["account.move.line"]
         return self.env["account.move.line"].search(domain, order="date_maturity, id")
