@@ -10,3 +10,6 @@ from . import test_sdd_mandate
 from . import test_sdd_collection
 from . import test_sdd_settlement
 from . import test_sdd_migration
+from . import test_matching_rules
+from . import test_matching_queue
+from . import test_matching_concurrency
