@@ -14,8 +14,14 @@ database: see ``load_registry`` below.
 import os
 
 import pytest
+from hypothesis import settings
 
 import odoo.tools
+
+# Property-based tests check behaviour, not speed: no per-example deadline (a loaded CI
+# machine made examples exceed hypothesis's default 200 ms and fail as "flaky").
+settings.register_profile("rental_flow", deadline=None, print_blob=True)
+settings.load_profile("rental_flow")
 
 _test_enable = odoo.tools.config["test_enable"]
 odoo.tools.config["test_enable"] = True
