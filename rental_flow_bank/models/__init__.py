@@ -6,3 +6,7 @@ from . import rental_bank_import
 from . import rental_bank_connector
 from . import rental_bank_event
 from . import rental_virtual_iban_pool_connector
+from . import rental_matching_rule
+from . import rental_known_payer
+from . import rental_match_proposal
+from . import account_bank_statement_line_match
