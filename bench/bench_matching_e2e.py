@@ -150,6 +150,14 @@ def build_portfolio(env, dataset):
             }
         )
     leases = env["rental.lease"].create(lease_vals)
+    # payers the agency already confirmed for a lease (the generator's known payers)
+    env["rental.known.payer"].create(
+        [
+            {"lease_id": lease.id, "iban": payer.iban, "name": payer.name, "source": "manual"}
+            for info, lease in zip(leases_info, leases, strict=True)
+            for payer in info.known_payers
+        ]
+    )
     env.flush_all()
     log(f"{len(leases)} leases, {len(partners)} parties, {len(units)} properties")
 
@@ -201,12 +209,33 @@ def rewrite_references(dataset, item_move):
     return mapping
 
 
+REFERENCE_SHAPES = re.compile(
+    r"(?:RENT|CAF|DEP)/\d{4}(?:/\d{2})?/\d{4}"  # generator rent-call numbers
+    r"|RF\d\d(?:[A-Z0-9]+|(?: [A-Z0-9]{1,4})+)"  # RF references, plain or in fours
+)
+
+
+def rewrite_text(text, mapping):
+    """``text`` with the generator's numbers and references replaced by Odoo's."""
+    if not text:
+        return text
+
+    def replace_one(found):
+        words = found.group(0).split(" ")
+        for end in range(len(words), 0, -1):  # longest known prefix
+            key = " ".join(words[:end])
+            if key in mapping:
+                return " ".join([mapping[key], *words[end:]])
+        return found.group(0)
+
+    return REFERENCE_SHAPES.sub(replace_one, text)
+
+
 def camt_file(lines, master, mapping):
     """One camt.053 statement of the lines (each tagged BENCH-<line id>)."""
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True)))
 
     def rewrite(text):
-        return pattern.sub(lambda m: mapping[m.group(0)], text) if text else text
+        return rewrite_text(text, mapping)
 
     entries, total = [], Decimal(0)
     for line in lines:
@@ -459,8 +488,10 @@ def main():
     viban_lines = [replace(line, currency="EUR")
                    for line in dataset.lines_with_virtual_ibans(0.8)]
     with odoo_env() as env:
-        if not args.check_import and not hasattr(
-            env["account.bank.statement.line"], "_rental_match"
+        env = env(context={"lang": "en_US"})
+        if not args.check_import and (
+            not hasattr(env["account.bank.statement.line"], "_rental_match")
+            or "rental.match.proposal" not in env
         ):
             sys.exit("account.bank.statement.line._rental_match() is not installed: the "
                      "matching glue of rental_flow_bank is missing, no figure to measure")
