@@ -355,7 +355,22 @@ def run(env, dataset, journal, item_move, lines, label, check_only=False, explai
     st_lines = bank_import.line_ids
     if len(st_lines) != len(lines):
         sys.exit(f"{len(st_lines)} statement lines imported for {len(lines)} in the file")
-    return evaluate(env, dataset, item_move, lines, st_lines, stats, elapsed, explain)
+    result = evaluate(env, dataset, item_move, lines, st_lines, stats, elapsed, explain)
+    result["dashboard"] = dashboard(env)
+    return result
+
+
+def dashboard(env):
+    """Seconds to read the rent status dashboard's groups (status, property, owner, month)."""
+    Report = env["rental.rent.status.report"]
+    env.flush_all()
+    env.invalidate_all()
+    started = time.perf_counter()
+    for groupby in (["status"], ["property_id", "status"], ["owner_id", "status"],
+                    ["period_start:month", "status"]):
+        Report._read_group([], groupby, ["amount_called:sum", "amount_paid:sum",
+                                         "amount_due:sum", "__count"])
+    return time.perf_counter() - started, Report.search_count([])
 
 
 def evaluate(env, dataset, item_move, lines, st_lines, stats, elapsed, explain=0):
@@ -489,6 +504,9 @@ def report(result, viban, sizes):
     emit(f"matching_recall_pct{suffix}", round(recall, 2), "%", target=90,
          higher_is_better=True, lines_with_truth=result["with_truth"],
          right_lease=result["right_lease"], **extra)
+    seconds, rows = result["dashboard"]
+    emit(f"rent_status_dashboard_s{suffix}", round(seconds, 2), "s", target=2,
+         rent_calls=rows, groupings=4)
     if viban:
         matched = (100.0 * result["viban_right"] / result["viban_lines"]
                    if result["viban_lines"] else 0.0)
