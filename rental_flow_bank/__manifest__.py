@@ -8,7 +8,7 @@
     "author": "Rental Flow",
     "website": "https://github.com/rental-flow/rental-flow",
     "depends": ["rental_flow"],
-    "external_dependencies": {"python": ["lxml", "rapidfuzz", "requests", "cryptography", "schwifty"]},
+    "external_dependencies": {"python": ["lxml", "rapidfuzz", "requests", "cryptography"]},
     "data": [
         "security/ir.model.access.csv",
         "security/rental_bank_import_security.xml",

@@ -10,3 +10,4 @@ from . import rental_matching_rule
 from . import rental_known_payer
 from . import rental_match_proposal
 from . import account_bank_statement_line_match
+from . import account_move_line_match

@@ -2,6 +2,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from decimal import Decimal
 
 from odoo import _, api, fields, models
@@ -17,11 +18,11 @@ from ..engines.matching import (
     KnownPayer,
     LeaseInfo,
     MatchingEngine,
+    MatchingInputError,
     OpenItem,
     Party,
     VirtualIban,
 )
-from .bank_import_writer import import_savepoint
 from .rental_match_proposal import LIVE_STATES, QUEUE_STATES
 
 _logger = logging.getLogger(__name__)
@@ -35,6 +36,28 @@ def _money(value):
     return Decimal(str(value or 0)).quantize(CENT)
 
 
+@contextmanager
+def line_savepoint(env):
+    """A savepoint around one line's reconciliation.
+
+    Unlike ``cr.savepoint()`` it does not run the pre-commit hooks when it closes (only
+    the ORM flush), so the owner splits queued by the reconciliations stay queued and are
+    created in one batch for the whole run. Entry numbers taken inside a rolled-back
+    savepoint are forgotten, as in ``import_savepoint``.
+    """
+    cache = env.cr.precommit.data.setdefault("sequence.mixin", {})
+    before = dict(cache)
+    env.flush_all()
+    try:
+        with env.cr.savepoint(flush=False):
+            yield
+            env.flush_all()
+    except BaseException:
+        cache.clear()
+        cache.update(before)
+        raise
+
+
 class AccountBankStatementLine(models.Model):
     """Rent matching of incoming bank lines (see :meth:`_rental_match`)."""
 
@@ -43,6 +66,10 @@ class AccountBankStatementLine(models.Model):
     rental_not_rent = fields.Boolean(
         string="Not Rent", copy=False, index=True,
         help="Set aside by a person: this line pays no rent and is never matched.",
+    )
+    rental_match_date = fields.Datetime(
+        string="Last Matched", readonly=True, copy=False,
+        help="When the matching engine last processed this line.",
     )
     rental_proposal_ids = fields.One2many(
         "rental.match.proposal", "statement_line_id", string="Match Proposals"
@@ -59,12 +86,13 @@ class AccountBankStatementLine(models.Model):
             active_test=False).search([]).journal_id
         return journals.ids
 
-    def _rental_claim(self, limit=None):
+    def _rental_claim(self, limit=None, pending_only=False):
         """Lock and return the lines to match, skipping those another worker holds.
 
         With ``self``: its incoming, unreconciled lines that are not set aside and not
-        already decided (a line waiting for review is matched again). Without: every
-        pending line of the mandant journals that has no proposal yet. ``SELECT ... FOR
+        already decided (a line waiting for review is matched again, unless
+        ``pending_only``). Without: every pending line of the mandant journals that has no
+        proposal yet. ``SELECT ... FOR
         UPDATE SKIP LOCKED``: two workers never process the same line.
         """
         self.env.flush_all()
@@ -72,7 +100,9 @@ class AccountBankStatementLine(models.Model):
             scope = SQL(
                 "st.id = ANY(%s) AND NOT EXISTS (SELECT 1 FROM rental_match_proposal p "
                 "WHERE p.statement_line_id = st.id AND p.state = ANY(%s))",
-                self.ids, [s for s in LIVE_STATES if s not in QUEUE_STATES],
+                self.ids,
+                list(LIVE_STATES) if pending_only
+                else [s for s in LIVE_STATES if s not in QUEUE_STATES],
             )
         else:
             scope = SQL(
@@ -80,28 +110,40 @@ class AccountBankStatementLine(models.Model):
                 "WHERE p.statement_line_id = st.id AND p.state = ANY(%s))",
                 self._rental_mandant_journal_ids(), list(LIVE_STATES),
             )
+        # The claimed lines are stamped: a worker whose snapshot is older than another
+        # worker's commit then fails to lock them (serialization error, retried later)
+        # instead of matching them a second time.
         self.env.cr.execute(SQL(
             """
-            SELECT st.id
-              FROM account_bank_statement_line st
-              JOIN account_move m ON m.id = st.move_id
-             WHERE m.state = 'posted'
-               AND st.amount > 0
-               AND st.is_reconciled IS NOT TRUE
-               AND st.rental_not_rent IS NOT TRUE
-               AND %s
-             ORDER BY st.id
-             %s
-               FOR UPDATE OF st SKIP LOCKED
+            WITH claimed AS (
+                SELECT st.id
+                  FROM account_bank_statement_line st
+                  JOIN account_move m ON m.id = st.move_id
+                 WHERE m.state = 'posted'
+                   AND st.amount > 0
+                   AND st.is_reconciled IS NOT TRUE
+                   AND st.rental_not_rent IS NOT TRUE
+                   AND %s
+                 ORDER BY st.id
+                 %s
+                   FOR UPDATE OF st SKIP LOCKED
+            )
+            UPDATE account_bank_statement_line line
+               SET rental_match_date = now() AT TIME ZONE 'UTC'
+              FROM claimed
+             WHERE line.id = claimed.id
+         RETURNING line.id
             """,
             scope,
             SQL("LIMIT %s", limit) if limit else SQL(""),
         ))
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        lines = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
+        lines.invalidate_recordset(["rental_match_date"])
+        return lines
 
     # -- matching ------------------------------------------------------------------------
 
-    def _rental_match(self, limit=None, auto=True):
+    def _rental_match(self, limit=None, auto=True, pending_only=False):
         """Match incoming bank lines with rent calls and reconcile the certain ones.
 
         ``self``: the lines to match (empty: every pending line of the mandant journals,
@@ -109,12 +151,13 @@ class AccountBankStatementLine(models.Model):
         per company, into one :class:`CandidateIndex`; the engine proposes; automatic
         proposals are reconciled (each in a savepoint: a failure goes to the review
         queue and the batch goes on), the others wait in the review queue. ``auto=False``
-        sends everything to the queue. Returns the run's figures.
+        sends everything to the queue; ``pending_only`` leaves out lines of ``self`` that
+        already have a proposal. Returns the run's figures.
         """
         stats = dict.fromkeys(("lines", "auto", "review", "unmatched", "skipped", "errors"), 0)
         stats.update(seconds_load=0.0, seconds_propose=0.0, seconds_reconcile=0.0)
         started = time.perf_counter()
-        lines = self._rental_claim(limit=limit)
+        lines = self._rental_claim(limit=limit, pending_only=pending_only)
         stats["lines"] = len(lines)
         if not lines:
             stats["seconds_load"] = time.perf_counter() - started
@@ -138,7 +181,7 @@ class AccountBankStatementLine(models.Model):
         """What the engine needs of the lines, in one query."""
         self.env.cr.execute(SQL(
             """
-            SELECT st.id, st.company_id, st.amount, st.amount_currency, m.date,
+            SELECT st.id, st.company_id, st.journal_id, st.amount, st.amount_currency, m.date,
                    st.foreign_currency_id, fc.name AS foreign_currency, cur.name AS currency,
                    ccur.name AS company_currency, st.partner_name, p.name AS partner,
                    st.account_number, st.payment_ref, st.rental_credited_iban,
@@ -163,7 +206,8 @@ class AccountBankStatementLine(models.Model):
     def _rental_bank_line(self, row):
         """The engine's :class:`BankLine` of a line read by :meth:`_rental_read_lines`."""
         remittance = " ".join(
-            part for part in (row["payment_ref"], row["rental_remittance_ref"]) if part
+            part for part in (row["payment_ref"], row["rental_remittance_ref"])
+            if part and part != "/"
         )
         payer = row["partner_name"] or row["partner"] or row["rental_ultimate_debtor"] or ""
         return BankLine(
@@ -174,7 +218,7 @@ class AccountBankStatementLine(models.Model):
             payer_name=payer,
             payer_iban=row["account_number"] or None,
             credited_iban=row["rental_credited_iban"] or None,
-            remittance=remittance if remittance != "/" else "",
+            remittance=remittance,
             structured_reference=row["rental_structured_ref"] or None,
             end_to_end_id=row["rental_end_to_end_id"] or None,
         )
@@ -193,7 +237,7 @@ class AccountBankStatementLine(models.Model):
             line_currency = row["foreign_currency"] or row["currency"] or currency
             (todo if line_currency == currency else skipped).append(row)
         vals_list = [
-            self._rental_proposal_vals(row, company, state="unmatched", reason=_(
+            self._rental_proposal_vals(row, company, state="unmatched", reason=self.env._(
                 "Line in %(currency)s, the company's currency is %(company_currency)s: "
                 "reconcile it by hand.",
                 currency=row["foreign_currency"] or row["currency"], company_currency=currency,
@@ -202,13 +246,27 @@ class AccountBankStatementLine(models.Model):
         ]
         stats["skipped"] += len(skipped)
         bank_lines = [self._rental_bank_line(row) for row in todo]
-        index = self._rental_candidate_index(company, bank_lines) if todo else None
-        stats["seconds_load"] += time.perf_counter() - started
-        started = time.perf_counter()
+        index = None
         results = []
         if todo:
-            engine = MatchingEngine(configs, company_currency=currency)
-            results = engine.run(bank_lines, index)
+            try:
+                index = self._rental_candidate_index(company, bank_lines)
+                stats["seconds_load"] += time.perf_counter() - started
+                started = time.perf_counter()
+                results = MatchingEngine(configs, company_currency=currency).run(
+                    bank_lines, index)
+            except MatchingInputError as exc:
+                # bad data (a rule's parameters, a record the engine refuses): the lines
+                # wait in the queue with the reason instead of blocking every later run
+                _logger.exception("Rent matching of company %s failed", company.name)
+                stats["errors"] += len(todo)
+                vals_list += [
+                    self._rental_proposal_vals(row, company, state="unmatched",
+                                               reason=self.env._("Matching failed: %(error)s",
+                                                                 error=exc))
+                    for row in todo
+                ]
+                todo = []
         row_by_id = {row["id"]: row for row in todo}
         to_reconcile = []
         for result in results:
@@ -237,38 +295,83 @@ class AccountBankStatementLine(models.Model):
         stats["seconds_reconcile"] += time.perf_counter() - started
 
     def _rental_reconcile_auto(self, proposals, stats):
-        """Reconcile automatic proposals one by one, each in a savepoint."""
-        done = self.env["rental.match.proposal"]
+        """Reconcile automatic proposals, standard Odoo reconciliation, in three steps.
+
+        1. Each line's suspense item is replaced by its counterparts
+           (``_rental_reconcile_with``), all lines in one savepoint; should one fail, again
+           line by line, each in its own savepoint: a line that fails is left untouched
+           and goes to the review queue with the error.
+        2. All the counterpart/rent-call pairs are reconciled in one batch (Odoo's
+           reconciliation plan, which costs much less per pair in bulk); should the batch
+           fail, each line is reconciled alone, and a line that still fails gets its
+           suspense item back (Odoo's undo) and goes to the queue.
+        3. The owner splits of all these reconciliations are created in one batch.
+
+        The proposal in state 'auto' is the log of each automatic reconciliation (rule,
+        score, reason, time), listed on the bank line; a chatter message per line would
+        cost as much as the reconciliation plan itself. People's decisions (accept,
+        reassign, split, not rent, undo) are also written in the bank entry's chatter.
+        """
         failed = {}
-        for proposal in proposals:
-            try:
-                with import_savepoint(self.env):
+        pairs_of = {}
+        collector = []
+        # no "journal item updated" message per bank entry (the proposal logs the change)
+        deferred = proposals.with_context(rental_split_defer=True, tracking_disable=True,
+                                          rental_reconcile_collector=collector)
+        try:
+            # optimistic: all the lines in one savepoint (one flush for the batch) ...
+            with line_savepoint(self.env):
+                for proposal in deferred:
+                    start = len(collector)
                     proposal._rental_reconcile()
-            except Exception as exc:  # noqa: BLE001 -- one bad line must not stop the batch
-                self.env.transaction.clear()
-                _logger.warning("Automatic reconciliation of bank line %s failed: %s",
-                                proposal.statement_line_id.id, exc)
-                failed[proposal.id] = str(exc)
-                continue
-            done |= proposal
+                    pairs_of[proposal.id] = collector[start:]
+        except Exception:  # noqa: BLE001 -- ... else line by line, each in its savepoint
+            self.env.transaction.clear()
+            collector.clear()
+            pairs_of.clear()
+            for proposal in deferred:
+                start = len(collector)
+                try:
+                    with line_savepoint(self.env):
+                        proposal._rental_reconcile()
+                except Exception as exc:  # noqa: BLE001 -- one bad line must not stop the batch
+                    self.env.transaction.clear()
+                    del collector[start:]
+                    failed[proposal.id] = str(exc)
+                    continue
+                pairs_of[proposal.id] = collector[start:]
+        Line = self.env["account.move.line"].with_context(rental_split_defer=True)
+        try:
+            with line_savepoint(self.env):
+                Line._reconcile_plan([Line.browse(ids) for pairs in pairs_of.values()
+                                      for ids in pairs])
+        except Exception:  # noqa: BLE001 -- retried line by line below
+            self.env.transaction.clear()
+            _logger.warning("Batch reconciliation failed; reconciling line by line",
+                            exc_info=True)
+            for proposal_id, pairs in list(pairs_of.items()):
+                try:
+                    with line_savepoint(self.env):
+                        Line._reconcile_plan([Line.browse(ids) for ids in pairs])
+                except Exception as exc:  # noqa: BLE001
+                    self.env.transaction.clear()
+                    failed[proposal_id] = str(exc)
+                    del pairs_of[proposal_id]
+                    line = self.env["rental.match.proposal"].browse(proposal_id).statement_line_id
+                    super(AccountBankStatementLine, line).action_undo_reconciliation()
+        self.env["rental.owner.split"]._process_pending()
+        done = self.env["rental.match.proposal"].browse(list(pairs_of))
         done.write({"state": "auto", "decided_on": fields.Datetime.now()})
         stats["auto"] += len(done)
-        for proposal in proposals.filtered(lambda p: p.id in failed):
-            proposal.reason = _("%(reason)s; automatic reconciliation failed: %(error)s",
-                                reason=proposal.reason, error=failed[proposal.id])
+        for proposal in self.env["rental.match.proposal"].browse(list(failed)):
+            _logger.warning("Automatic reconciliation of bank line %s failed: %s",
+                            proposal.statement_line_id.id, failed[proposal.id])
+            proposal.reason = self.env._(
+                "%(reason)s; automatic reconciliation failed: %(error)s",
+                reason=proposal.reason, error=failed[proposal.id],
+            )
         stats["errors"] += len(failed)
         stats["review"] += len(failed)
-        if done:
-            bodies = {
-                p.statement_line_id.move_id.id: _(
-                    "Reconciled automatically with lease %(lease)s by rule %(rule)s "
-                    "(score %(score)s): %(reason)s",
-                    lease=p.lease_id.name, rule=p.rule_id.name or p.rule_type, score=p.score,
-                    reason=p.reason,
-                )
-                for p in done
-            }
-            self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model
     def _rental_proposal_vals(self, row, company, state, reason, proposal=None, rule=None,
@@ -276,6 +379,7 @@ class AccountBankStatementLine(models.Model):
         vals = {
             "statement_line_id": row["id"],
             "company_id": company.id,
+            "journal_id": row["journal_id"],
             "currency_id": company.currency_id.id,
             "date": row["date"],
             "amount": row["amount"],

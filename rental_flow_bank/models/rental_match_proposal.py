@@ -1,7 +1,10 @@
 import logging
 
+import psycopg2.errors
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .rental_matching_rule import _builtin_selection
 
@@ -93,7 +96,12 @@ class RentalMatchProposal(models.Model):
 
     def _rental_check_open(self):
         """Raise a clear error when a proposal can no longer be applied: it was decided,
-        its bank line is reconciled, or a rent call it settles is paid meanwhile."""
+        its bank line is reconciled, or a rent call it settles is paid meanwhile.
+
+        The bank lines are locked first: a line being matched or accepted elsewhere (the
+        matching run, another user) is refused instead of waiting or being reconciled
+        twice."""
+        self._rental_lock_lines()
         for proposal in self:
             line = proposal.statement_line_id
             if proposal.state not in QUEUE_STATES:
@@ -118,6 +126,23 @@ class RentalMatchProposal(models.Model):
                         call=item.move_id.display_name, amount=row.amount,
                         residual=item.amount_residual_currency, line=line.display_name,
                     ))
+
+    def _rental_lock_lines(self):
+        lines = self.statement_line_id
+        if not lines:
+            return
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM account_bank_statement_line WHERE id = ANY(%s) "
+                    "FOR UPDATE NOWAIT", lines.ids,
+                ))
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(_(
+                "These bank lines are being processed right now (by the matching run or "
+                "another user). Try again in a moment.")) from None
+        lines.invalidate_recordset()
 
     # -- actions -------------------------------------------------------------------------
 

@@ -6,3 +6,6 @@ from . import test_import_bulk
 from . import test_connector
 from . import test_webhook_http
 from . import test_webhook_claim
+from . import test_matching_rules
+from . import test_matching_queue
+from . import test_matching_concurrency

@@ -24,8 +24,11 @@ class TestMatchingRules(MatchingCommon):
         self.assertEqual(self.jan_a.payment_state, "paid")
         self.assertEqual(self.feb_a.payment_state, "not_paid")
         self.assertEqual(len(self.splits(self.jan_a)), 1, "the owner split follows")
-        self.assertTrue(any("Reconciled automatically" in (m.body or "")
-                            for m in line.move_id.message_ids))
+        # the proposal is the log of the automatic reconciliation
+        self.assertEqual(proposal.rule_id,
+                         self.env.ref("rental_flow_bank.matching_rule_virtual_iban"))
+        self.assertTrue(proposal.decided_on)
+        self.assertEqual(line.rental_proposal_ids, proposal)
 
     def test_reference_in_the_label(self):
         line = self.bank_line(960.0, payment_ref=f"LOYER {self.jan_a.payment_reference}",
@@ -264,6 +267,58 @@ class TestMatchingBadData(MatchingCommon):
         self.assertTrue(second.is_reconciled)
         self.assertEqual(self.jan_b.payment_state, "paid")
 
+    def test_batch_reconciliation_failure_falls_back_line_by_line(self):
+        from unittest.mock import patch
+
+        from odoo.exceptions import UserError
+
+        first = self.bank_line(960.0, rental_credited_iban=self.viban_of(self.unit))
+        second = self.bank_line(750.0, rental_credited_iban=self.viban_of(self.unit2))
+        Line = type(self.env["account.move.line"])
+        original = Line._reconcile_plan
+        poisoned = self.receivable(self.jan_a)
+        calls = []
+
+        def plan(records, reconciliation_plan):
+            calls.append(len(reconciliation_plan))
+            if any(poisoned & pair for pair in reconciliation_plan):
+                raise UserError("locked period")
+            return original(records, reconciliation_plan)
+
+        with patch.object(Line, "_reconcile_plan", plan):
+            stats = self.match(first | second)
+        self.assertEqual(calls, [2, 1, 1], "one batch, then line by line")
+        self.assertEqual((stats["auto"], stats["errors"]), (1, 1))
+        self.assertFalse(first.is_reconciled)
+        __, suspense, other = first._seek_for_lines()
+        self.assertEqual((len(suspense), len(other)), (1, 0), "suspense item restored")
+        self.assertEqual(self.proposal(first).state, "review")
+        self.assertIn("locked period", self.proposal(first).reason)
+        self.assertTrue(second.is_reconciled)
+        self.assertEqual(self.jan_b.payment_state, "paid")
+        self.assertEqual(self.jan_a.payment_state, "not_paid")
+
+    def test_engine_refusing_the_data_leaves_the_lines_visible(self):
+        from unittest.mock import patch
+
+        from odoo.addons.rental_flow_bank.engines.matching import MatchingInputError
+        from odoo.addons.rental_flow_bank.models import account_bank_statement_line_match as mod
+
+        line = self.bank_line(960.0, rental_credited_iban=self.viban_of(self.unit))
+        with patch.object(mod.MatchingEngine, "run",
+                          side_effect=MatchingInputError("item 7: no due date")):
+            stats = self.match(line)
+        self.assertEqual((stats["errors"], stats["auto"]), (1, 0))
+        proposal = self.proposal(line)
+        self.assertEqual(proposal.state, "unmatched")
+        self.assertIn("no due date", proposal.reason)
+        self.assertEqual(proposal.journal_id, self.bank_journal)
+        self.assertFalse(line.is_reconciled)
+        # the cron leaves it alone; a person can match it again once the data is fixed
+        self.assertEqual(self.env["account.bank.statement.line"]._rental_match()["lines"], 0)
+        self.assertEqual(self.match(line)["auto"], 1)
+        self.assertEqual(self.proposal(line).state, "auto")
+
     def test_bad_rule_parameters_are_refused(self):
         from odoo.exceptions import ValidationError
 
@@ -277,3 +332,63 @@ class TestMatchingBadData(MatchingCommon):
         config = rule._to_rule_config()
         self.assertEqual(config.params["fuzzy_min"], 88)
         self.assertEqual(config.code, "payer_name")
+
+
+@tagged("post_install", "-at_install")
+class TestMatchingExtension(MatchingCommon):
+    """The extension point of USAGE.md: a rule type registered in the engine and chosen
+    by a rule record, with its parameter in 'Other Parameters'."""
+
+    def test_custom_rule_type(self):
+        from unittest.mock import patch
+
+        from odoo.addons.rental_flow_bank.engines.matching import (
+            MatchingRule,
+            Reason,
+            register_reason_template,
+            register_rule_type,
+            unregister_rule_type,
+        )
+
+        register_reason_template("tenant_number", "tenant number %(ref)s → lease %(lease)s")
+
+        class TenantNumberRule(MatchingRule):
+            code = "tenant_number"
+            label = "Tenant number in the remittance text"
+            strength = 3
+            default_sequence = 25
+            default_params = {"prefix": "LOC"}
+            scores = {"tenant_number": MatchingRule.score_row(97, 95, 92, 90, 60)}
+
+            def match(self, line, ctx):
+                words = ctx.text_tokens
+                proposals = []
+                for word, following in zip(words, words[1:], strict=False):
+                    if word == self.params["prefix"]:
+                        for lease_id in ctx.index.by_lease_code.get(following, ()):
+                            reason = Reason.of("tenant_number", ref=following,
+                                               lease=ctx.lease(lease_id).code)
+                            proposal = ctx.propose(self, lease_id, "tenant_number", [reason])
+                            if proposal is not None:
+                                proposals.append(proposal)
+                return proposals
+
+        register_rule_type(TenantNumberRule)
+        self.addCleanup(unregister_rule_type, "tenant_number")
+        # what ``selection_add`` does in the integrator's module
+        field = self.env["rental.matching.rule"]._fields["rule_type"]
+        values = {**field._selection, "tenant_number": "Tenant number"}
+        with patch.object(field, "_selection", values):
+            rule = self.env["rental.matching.rule"].create({
+                "name": "Tenant number", "rule_type": "tenant_number", "sequence": 25,
+                "extra_params": '{"prefix": "LOCATAIRE"}',
+            })
+            self.assertEqual(rule._to_rule_config().params, {"prefix": "LOCATAIRE"})
+            line = self.bank_line(750.0, payment_ref=f"LOCATAIRE {self.lease_b.name} FEVRIER")
+            self.match(line)
+        proposal = self.proposal(line)
+        self.assertEqual(proposal.rule_id, rule)
+        self.assertEqual(proposal.lease_id, self.lease_b)
+        self.assertEqual(proposal.state, "auto", proposal.reason)
+        self.assertIn(f"tenant number {self.lease_b.name}", proposal.reason)
+        self.assertEqual(self.jan_b.payment_state, "paid")

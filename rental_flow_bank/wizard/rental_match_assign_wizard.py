@@ -74,13 +74,17 @@ class RentalMatchAssignWizard(models.TransientModel):
         return self.env["account.move.line"].search(domain, order="date_maturity, id")
 
     def _rental_allocate_oldest_first(self):
-        """Spread the line's amount over the open items, oldest first."""
+        """Reassign: spread the line's amount over the open items, oldest first.
+        Split: list the open items, keeping the amounts already typed (0 for the others)."""
         self.ensure_one()
         remaining = self.amount
+        typed = {row.move_line_id.id: row.amount for row in self.line_ids}
         commands = [Command.clear()]
         for item in self._rental_open_items():
-            share = min(remaining, item.amount_residual_currency) if self.mode == "reassign" \
-                else 0.0
+            if self.mode == "reassign":
+                share = min(remaining, item.amount_residual_currency)
+            else:
+                share = min(typed.get(item.id, 0.0), item.amount_residual_currency)
             commands.append(Command.create({"move_line_id": item.id,
                                             "amount": self.currency_id.round(share)}))
             remaining = self.currency_id.round(remaining - share)
