@@ -496,6 +496,10 @@ def report(result, viban, sizes):
          "lines/s", target=E2E_TARGET_LINES_PER_S, higher_is_better=True,
          seconds=round(result["elapsed"], 1), **extra)
     precision = 100.0 * result["auto_ok"] / result["auto"] if result["auto"] else 0.0
+    lease_precision = (100.0 * result["auto_right_lease"] / result["auto"]
+                       if result["auto"] else 0.0)
+    emit(f"matching_auto_lease_precision_pct{suffix}", round(lease_precision, 2), "%",
+         target=99.5, higher_is_better=True, **extra)
     recall = 100.0 * result["right_lease"] / result["with_truth"] if result["with_truth"] else 0.0
     emit(f"matching_auto_precision_pct{suffix}", round(precision, 2), "%",
          target=99.5, higher_is_better=True, auto_correct=result["auto_ok"],
