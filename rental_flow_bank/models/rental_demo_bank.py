@@ -25,6 +25,8 @@ class RentalDemo(models.AbstractModel):
         if not journal:
             return
         today = fields.Date.context_today(self)
+        # in the language of the agency's users (as when they import): match reasons
+        self = self.with_context(lang=self.env.ref("base.user_admin").lang or "en_US")
         direct_debit = self._demo_direct_debits(company, today)
         self._demo_statement(journal, today, direct_debit)
 
