@@ -10,3 +10,4 @@ from . import test_owner_statement
 from . import test_funds_check
 from . import test_portal_owner
 from . import test_statement_reconcile
+from . import test_statement_reconcile_many
