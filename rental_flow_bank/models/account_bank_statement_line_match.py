@@ -316,8 +316,14 @@ class AccountBankStatementLine(models.Model):
         """
         failed = {}
         pairs_of = {}
+        # The rent calls' "Payment Status" tracking messages are not posted for automatic
+        # reconciliations (one message_post per rent call would cost more than the
+        # reconciliation; the proposal logs it): what is pending is flushed with tracking,
+        # the batch's own changes (and their recomputations) without.
+        self.env.flush_all()
+        quiet = self.with_context(tracking_disable=True).env
         # no "journal item updated" message per bank entry (the proposal logs the change)
-        deferred = proposals.with_context(rental_split_defer=True, tracking_disable=True)
+        deferred = proposals.with_env(quiet).with_context(rental_split_defer=True)
         plan = {}
         proposal_of = {}
         for proposal in deferred:
@@ -335,9 +341,9 @@ class AccountBankStatementLine(models.Model):
             proposal_of[line] = proposal
         try:
             # optimistic: all the lines at once, in one savepoint (a few ORM calls) ...
-            with line_savepoint(self.env):
-                lines = self.browse([line.id for line in plan]).with_context(
-                    rental_split_defer=True, tracking_disable=True)
+            with line_savepoint(quiet):
+                lines = self.with_env(quiet).browse([line.id for line in plan]).with_context(
+                    rental_split_defer=True)
                 for line, (__, pairs) in lines._rental_replace_suspense_many(plan).items():
                     pairs_of[proposal_of[line].id] = [
                         (counterpart | target).ids for counterpart, target in pairs
@@ -353,7 +359,7 @@ class AccountBankStatementLine(models.Model):
                     continue
                 start = len(collector)
                 try:
-                    with line_savepoint(self.env):
+                    with line_savepoint(quiet):
                         proposal._rental_reconcile()
                 except Exception as exc:  # noqa: BLE001 -- one bad line must not stop the batch
                     self.env.transaction.clear()
@@ -361,9 +367,9 @@ class AccountBankStatementLine(models.Model):
                     failed[proposal.id] = str(exc)
                     continue
                 pairs_of[proposal.id] = collector[start:]
-        Line = self.env["account.move.line"].with_context(rental_split_defer=True)
+        Line = quiet["account.move.line"].with_context(rental_split_defer=True)
         try:
-            with line_savepoint(self.env):
+            with line_savepoint(quiet):
                 Line._reconcile_plan([Line.browse(ids) for pairs in pairs_of.values()
                                       for ids in pairs])
         except Exception:  # noqa: BLE001 -- retried line by line below
@@ -372,7 +378,7 @@ class AccountBankStatementLine(models.Model):
                             exc_info=True)
             for proposal_id, pairs in list(pairs_of.items()):
                 try:
-                    with line_savepoint(self.env):
+                    with line_savepoint(quiet):
                         Line._reconcile_plan([Line.browse(ids) for ids in pairs])
                 except Exception as exc:  # noqa: BLE001
                     self.env.transaction.clear()
