@@ -199,9 +199,11 @@ class AccountBankStatementLine(models.Model):
     def _rental_replace_suspense_many(self, plan):
         """First half of :meth:`_rental_reconcile_many`: check every line, then replace
         the suspense items of all the bank entries by their counterparts in a few ORM
-        calls (the suspense items written in groups of identical values, the other
-        counterparts created in one call, the balance of all the entries checked once,
-        then Odoo's statement line/entry synchronisation run once over the lines).
+        calls (all the counterparts created in one call, the suspense items removed in
+        one call, the balance of all the entries checked once, then Odoo's statement
+        line/entry synchronisation run once over the lines). The entries are those of
+        :meth:`_rental_reconcile_with` but for the database id of the first counterpart
+        (a new item where the single path rewrites the suspense item).
         Reconciles nothing: returns ``{line: (counterparts, pairs)}``, the counterparts
         as :meth:`_rental_reconcile_with` returns them and the ``(counterpart, target)``
         pairs to reconcile, in the order of the allocations, for the caller to reconcile
@@ -232,21 +234,24 @@ class AccountBankStatementLine(models.Model):
                 ))
         if not prepared:
             return {}
+        # The counterparts of all the lines are created in one call, then the suspense
+        # items removed in one call, as Odoo's own undo rebuilds a bank entry
+        # (``force_delete``). Writing each suspense item instead would cost one ORM write
+        # per line: the counterparts' values (label, amount, partner) differ line by line.
+        # Bank entries have no taxes: no invoice line synchronisation; their balance is
+        # checked once below.
         Line = self.env["account.move.line"].with_context(
-            check_move_validity=False, skip_account_move_synchronization=True
+            check_move_validity=False, skip_account_move_synchronization=True,
+            skip_invoice_sync=True,
         )
-        groups = {}
-        for suspense, __, vals_list in prepared.values():
-            key = tuple(sorted(vals_list[0].items()))
-            groups[key] = groups.get(key, Line) | suspense
-        for key, suspenses in groups.items():
-            suspenses.write(dict(key))
-        create_list = [
+        created = iter(Line.create([
             {**vals, "move_id": line.move_id.id}
             for line, (__, ___, vals_list) in prepared.items()
-            for vals in vals_list[1:]
-        ]
-        created = iter(Line.create(create_list)) if create_list else iter(())
+            for vals in vals_list
+        ]))
+        Line.union(*(suspense for suspense, __, ___ in prepared.values())).with_context(
+            force_delete=True
+        ).unlink()
         # as a write on the entry does: marked as edited by hand; all the entries'
         # balance checked here at once, then the statement lines synchronised
         self.move_id.with_context(skip_readonly_check=True,
@@ -257,8 +262,8 @@ class AccountBankStatementLine(models.Model):
             {"line_ids"}
         )
         replaced = {}
-        for line, (suspense, merged, vals_list) in prepared.items():
-            counterparts = suspense.union(*(next(created) for __ in vals_list[1:]))
+        for line, (__, merged, vals_list) in prepared.items():
+            counterparts = Line.union(*(next(created) for __ in vals_list)).with_env(self.env)
             targets = [target for target, __ in merged]
             replaced[line] = (counterparts, list(zip(counterparts, targets, strict=False)))
         return replaced
