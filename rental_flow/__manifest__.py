@@ -38,6 +38,7 @@
         "views/rental_split_inherit_views.xml",
         "views/rental_portal_templates.xml",
         "views/rental_payout_menus.xml",
+        "views/rental_rent_status_views.xml",
     ],
     "demo": ["demo/rental_demo.xml"],
     "post_init_hook": "post_init_hook",

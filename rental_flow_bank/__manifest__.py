@@ -40,6 +40,6 @@
         "wizard/rental_match_assign_wizard_views.xml",
         "views/rental_match_menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/rental_bank_demo.xml"],
     "installable": True,
 }

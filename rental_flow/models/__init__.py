@@ -22,3 +22,6 @@ from . import rental_payout
 from . import rental_payout_run
 from . import rental_payout_account
 from . import rental_owner_statement
+from . import account_move_rent_status
+from . import rental_lease_rent_status
+from . import rental_rent_status_report

@@ -33,6 +33,7 @@ MOVE_COLUMNS = (
     "amount_total_in_currency_signed", "amount_residual_signed", "always_tax_exigible",
     "checked", "posted_before", "made_sequence_gap", "is_storno", "is_manually_modified",
     "is_move_sent", "invoice_currency_rate", "quick_edit_total_amount", "rental_property_id",
+    "rental_amount_paid", "rental_amount_overpaid", "rental_days_late_paid",
     "create_uid", "write_uid", "create_date", "write_date",
 )
 LINE_COLUMNS = (
@@ -224,7 +225,9 @@ class EntryWriter:
             total, total, 0.0, True, True, True, False, False,
             move.get("is_manually_modified", False), move.get("is_move_sent", False),
             move.get("invoice_currency_rate"), move.get("quick_edit_total_amount"),
-            move.get("rental_property_id") or None, self.uid, self.uid, self.now, self.now,
+            move.get("rental_property_id") or None,
+            0.0, 0.0, 0,  # no rent status: not a rent call (as the ORM leaves them)
+            self.uid, self.uid, self.now, self.now,
         )
 
     # -- writing

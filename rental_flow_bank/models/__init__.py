@@ -21,3 +21,4 @@ from . import rental_known_payer
 from . import rental_match_proposal
 from . import account_bank_statement_line_match
 from . import account_move_line_match
+from . import rental_demo_bank

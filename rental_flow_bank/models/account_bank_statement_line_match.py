@@ -8,6 +8,7 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.translate import code_translations
 
 from odoo.addons.rental_flow.engines import viban
 
@@ -269,6 +270,7 @@ class AccountBankStatementLine(models.Model):
                 ]
                 todo = []
         row_by_id = {row["id"]: row for row in todo}
+        translate = self._rental_reason_translator()
         to_reconcile = []
         for result in results:
             row = row_by_id[result.line_id]
@@ -276,12 +278,12 @@ class AccountBankStatementLine(models.Model):
             if proposal is None:
                 stats["unmatched"] += 1
                 vals_list.append(self._rental_proposal_vals(
-                    row, company, state="unmatched", reason=result.reason))
+                    row, company, state="unmatched", reason=result.explain(translate)))
                 continue
             vals = self._rental_proposal_vals(
-                row, company, state="review", reason=result.reason, proposal=proposal,
-                rule=rule_by_code.get(proposal.rule_code), alternatives=result.alternatives,
-                index=index,
+                row, company, state="review", reason=result.explain(translate),
+                proposal=proposal, rule=rule_by_code.get(proposal.rule_code),
+                alternatives=result.alternatives, index=index, translate=translate,
             )
             if result.status == STATUS_AUTO and auto:
                 to_reconcile.append(len(vals_list))
@@ -401,8 +403,17 @@ class AccountBankStatementLine(models.Model):
         stats["review"] += len(failed)
 
     @api.model
+    def _rental_reason_translator(self):
+        """A function translating the engine's English reason templates and words into
+        the user's language, with this addon's translations (None in English)."""
+        lang = self.env.lang or "en_US"
+        if lang == "en_US":
+            return None
+        translations = code_translations.get_python_translations("rental_flow_bank", lang)
+        return lambda text: translations.get(text) or text
+
     def _rental_proposal_vals(self, row, company, state, reason, proposal=None, rule=None,
-                              alternatives=(), index=None):
+                              alternatives=(), index=None, translate=None):
         vals = {
             "statement_line_id": row["id"],
             "company_id": company.id,
@@ -429,7 +440,8 @@ class AccountBankStatementLine(models.Model):
             "kind": proposal.kind,
             "unallocated": float(proposal.unallocated),
             "alternatives": "\n".join(
-                f"{alt.lease_code} ({alt.score}): {alt.reason}" for alt in alternatives
+                f"{alt.lease_code} ({alt.score}): {alt.explain(translate)}"
+                for alt in alternatives
             ) or False,
             "line_ids": [
                 (0, 0, {"move_line_id": alloc.item_id, "amount": float(alloc.amount)})

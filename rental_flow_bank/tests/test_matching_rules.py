@@ -30,6 +30,21 @@ class TestMatchingRules(MatchingCommon):
         self.assertTrue(proposal.decided_on)
         self.assertEqual(line.rental_proposal_ids, proposal)
 
+    def test_reasons_in_the_user_language(self):
+        """The queue explains itself in the accountant's language (French here): the
+        engine's templates and words come from the addon's translations."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        line = self.bank_line(960.0, partner_name="BERNARD MOREAUX")
+        self.match(line.with_context(lang="fr_FR"))
+        reason = self.proposal(line).reason
+        self.assertIn("le payeur BERNARD MOREAUX", reason)
+        self.assertIn("(garant) du bail", reason)
+        self.assertNotIn("guarantor", reason)
+        # in English otherwise
+        line_en = self.bank_line(960.0, partner_name="BERNARD MOREAUX")
+        self.match(line_en.with_context(lang="en_US"))
+        self.assertIn("guarantor", self.proposal(line_en).reason)
+
     def test_reference_in_the_label(self):
         line = self.bank_line(960.0, payment_ref=f"LOYER {self.jan_a.payment_reference}",
                               partner_name="M OU MME X")

@@ -51,3 +51,26 @@ def test_deposit_words_are_whole_words():
 def test_company_markers():
     assert is_company(["SARL", "DUPONT"])
     assert not is_company(["JEAN", "DUPONT"])
+
+
+def test_reasons_rendered_through_a_translation():
+    """Templates and the engine's words go through ``translate``; a broken translation
+    falls back to English rather than losing the explanation."""
+    from odoo.addons.rental_flow_bank.engines.matching import Reason, render
+
+    french = {
+        "payer %(payer)s is %(role)s %(name)s of lease %(lease)s":
+            "le payeur %(payer)s est %(name)s (%(role)s) du bail %(lease)s",
+        "guarantor": "garant",
+        "zero amount: nothing to match": "montant nul %(oops)s",
+    }
+    reasons = [
+        Reason.of("name_exact", payer="M DUPONT", role="guarantor", name="Marc Dupont",
+                  lease="L1"),
+        Reason.of("zero_amount"),
+    ]
+    text = render(reasons, lambda source: french.get(source, source))
+    assert text == ("le payeur M DUPONT est Marc Dupont (garant) du bail L1; "
+                    "zero amount: nothing to match")
+    assert render(reasons) == ("payer M DUPONT is guarantor Marc Dupont of lease L1; "
+                               "zero amount: nothing to match")

@@ -203,7 +203,11 @@ class Proposal:
     @property
     def reason(self):
         """The reasons as one English text."""
-        return render(self.reasons + self.blockers)
+        return self.explain()
+
+    def explain(self, translate=None):
+        """The reasons as one text, in the user's language with ``translate``."""
+        return render(self.reasons + self.blockers, translate)
 
     @property
     def allocated(self):
@@ -223,7 +227,12 @@ class LineResult:
 
     @property
     def reason(self):
-        """The best proposal's explanation, or why there is none."""
+        """The best proposal's explanation, or why there is none (in English)."""
+        return self.explain()
+
+    def explain(self, translate=None):
+        """The best proposal's explanation, or why there is none, in the user's language
+        with ``translate`` (see :meth:`.reasons.Reason.text`)."""
         if self.proposal is not None:
-            return render(self.proposal.reasons + self.proposal.blockers + self.notes)
-        return render(self.notes)
+            return render(self.proposal.reasons + self.proposal.blockers + self.notes, translate)
+        return render(self.notes, translate)
