@@ -318,10 +318,10 @@ class AccountBankStatementLine(models.Model):
         """
         failed = {}
         pairs_of = {}
-        # The rent calls' "Payment Status" tracking messages are not posted for automatic
-        # reconciliations (one message_post per rent call would cost more than the
-        # reconciliation; the proposal logs it): what is pending is flushed with tracking,
-        # the batch's own changes (and their recomputations) without.
+        # No tracking message on the entries an automatic reconciliation changes (one
+        # message_post per bank entry costs about as much as its reconciliation; the
+        # proposal logs it): what is pending is flushed with tracking, the batch's own
+        # changes (and their recomputations) without.
         self.env.flush_all()
         quiet = self.with_context(tracking_disable=True).env
         # no "journal item updated" message per bank entry (the proposal logs the change)
