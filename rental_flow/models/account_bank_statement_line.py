@@ -82,6 +82,32 @@ class AccountBankStatementLine(models.Model):
         or in a foreign currency, a target is not open, has the wrong sign or is smaller
         than its allocation, or the allocations exceed the line. Returns the
         counterpart items created (allocations first, then the rest if any).
+
+        One line at a time, through the bank entry (as a person editing it would); for
+        many lines at once, :meth:`_rental_reconcile_many` gives the same entries.
+        """
+        self.ensure_one()
+        suspense, merged, vals_list = self._rental_reconcile_prepare(
+            allocations, rest_partner=rest_partner, rest_account=rest_account, label=label
+        )
+        before = self.move_id.line_ids
+        commands = [Command.update(suspense.id, vals_list[0])]
+        commands += [Command.create(vals) for vals in vals_list[1:]]
+        self.move_id.with_context(skip_readonly_check=True).write({"line_ids": commands})
+        counterparts = suspense | (self.move_id.line_ids - before).sorted("id")
+        for counterpart, (target, __) in zip(counterparts, merged, strict=False):
+            (counterpart | target).reconcile()
+        return counterparts
+
+    def _rental_reconcile_prepare(self, allocations, rest_partner=None, rest_account=None,
+                                  label=None):
+        """Check that this line can be reconciled as :meth:`_rental_reconcile_with`
+        says and compute its counterparts, changing nothing.
+
+        Returns ``(suspense, merged, vals_list)``: the suspense item to replace, the
+        ``(target, amount)`` pairs (one per target, in the order given) and the values of
+        the counterparts (the first one is written on the suspense item, the others are
+        created). Raises :class:`UserError` on bad input.
         """
         self.ensure_one()
         currency = self.currency_id
@@ -148,11 +174,96 @@ class AccountBankStatementLine(models.Model):
         if not vals_list:
             raise UserError(_("Nothing to reconcile bank line %(line)s with.",
                               line=self.display_name))
-        before = self.move_id.line_ids
-        commands = [Command.update(suspense.id, vals_list[0])]
-        commands += [Command.create(vals) for vals in vals_list[1:]]
-        self.move_id.with_context(skip_readonly_check=True).write({"line_ids": commands})
-        counterparts = suspense | (self.move_id.line_ids - before).sorted("id")
-        for counterpart, target in zip(counterparts, merged, strict=False):
-            (counterpart | target).reconcile()
-        return counterparts
+        return suspense, list(merged.items()), vals_list
+
+    def _rental_reconcile_many(self, plan):
+        """Reconcile many bank lines at once, each as :meth:`_rental_reconcile_with`
+        would: same counterparts (accounts, partners, amounts, labels), same
+        reconciliations, same bank entries and statement lines afterwards.
+
+        ``plan`` maps each line of ``self`` to the keyword arguments of
+        :meth:`_rental_reconcile_with` (``allocations``, and optionally
+        ``rest_partner``, ``rest_account``, ``label``). Every line is checked before
+        anything changes: one bad line raises :class:`UserError` and changes nothing.
+        The allocations of all lines to one item together may not exceed its residual.
+        All the pairs are reconciled in one Odoo reconciliation plan. Returns
+        ``{line: counterparts}``.
+        """
+        replaced = self._rental_replace_suspense_many(plan)
+        self.env["account.move.line"]._reconcile_plan(
+            [counterpart | target for __, pairs in replaced.values()
+             for counterpart, target in pairs]
+        )
+        return {line: counterparts for line, (counterparts, __) in replaced.items()}
+
+    def _rental_replace_suspense_many(self, plan):
+        """First half of :meth:`_rental_reconcile_many`: check every line, then replace
+        the suspense items of all the bank entries by their counterparts in a few ORM
+        calls (all the counterparts created in one call, the suspense items removed in
+        one call, the balance of all the entries checked once, then Odoo's statement
+        line/entry synchronisation run once over the lines). The entries are those of
+        :meth:`_rental_reconcile_with` but for the database id of the first counterpart
+        (a new item where the single path rewrites the suspense item).
+        Reconciles nothing: returns ``{line: (counterparts, pairs)}``, the counterparts
+        as :meth:`_rental_reconcile_with` returns them and the ``(counterpart, target)``
+        pairs to reconcile, in the order of the allocations, for the caller to reconcile
+        (e.g. in a larger plan).
+        """
+        if len(set(self.ids)) != len(self):
+            raise UserError(_("A bank line cannot be reconciled twice in one batch."))
+        prepared = {}
+        for line in self:
+            spec = plan.get(line)
+            if spec is None:
+                raise UserError(_("Bank line %(line)s: nothing planned to reconcile it with.",
+                                  line=line.display_name))
+            prepared[line] = line._rental_reconcile_prepare(**spec)
+        # the residual of an item must cover what all the lines settle of it together
+        allocated = {}
+        for __, merged, ___ in prepared.values():
+            for target, amount in merged:
+                allocated[target] = allocated.get(target, 0.0) + amount
+        for target, amount in allocated.items():
+            currency = target.currency_id
+            if currency.compare_amounts(amount, abs(target.amount_residual_currency)) > 0:
+                raise UserError(_(
+                    "The bank lines of this batch settle %(amount)s of %(item)s together, "
+                    "more than its residual (%(residual)s).",
+                    amount=currency.round(amount), item=target.move_id.display_name,
+                    residual=target.amount_residual_currency,
+                ))
+        if not prepared:
+            return {}
+        # The counterparts of all the lines are created in one call, then the suspense
+        # items removed in one call, as Odoo's own undo rebuilds a bank entry
+        # (``force_delete``). Writing each suspense item instead would cost one ORM write
+        # per line: the counterparts' values (label, amount, partner) differ line by line.
+        # Bank entries have no taxes: no invoice line synchronisation; their balance is
+        # checked once below.
+        Line = self.env["account.move.line"].with_context(
+            check_move_validity=False, skip_account_move_synchronization=True,
+            skip_invoice_sync=True,
+        )
+        created = iter(Line.create([
+            {**vals, "move_id": line.move_id.id}
+            for line, (__, ___, vals_list) in prepared.items()
+            for vals in vals_list
+        ]))
+        Line.union(*(suspense for suspense, __, ___ in prepared.values())).with_context(
+            force_delete=True
+        ).unlink()
+        # as a write on the entry does: marked as edited by hand; all the entries'
+        # balance checked here at once, then the statement lines synchronised
+        self.move_id.with_context(skip_readonly_check=True,
+                                  skip_account_move_synchronization=True).write(
+            {"is_manually_modified": True}
+        )
+        self.with_context(skip_account_move_synchronization=False)._synchronize_from_moves(
+            {"line_ids"}
+        )
+        replaced = {}
+        for line, (__, merged, vals_list) in prepared.items():
+            counterparts = Line.union(*(next(created) for __ in vals_list)).with_env(self.env)
+            targets = [target for target, __ in merged]
+            replaced[line] = (counterparts, list(zip(counterparts, targets, strict=False)))
+        return replaced

@@ -11,3 +11,4 @@ from . import test_funds_check
 from . import test_portal_owner
 from . import test_statement_reconcile
 from . import test_rent_status
+from . import test_statement_reconcile_many

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.translate import code_translations
 
@@ -299,10 +300,11 @@ class AccountBankStatementLine(models.Model):
     def _rental_reconcile_auto(self, proposals, stats):
         """Reconcile automatic proposals, standard Odoo reconciliation, in three steps.
 
-        1. Each line's suspense item is replaced by its counterparts
-           (``_rental_reconcile_with``), all lines in one savepoint; should one fail, again
-           line by line, each in its own savepoint: a line that fails is left untouched
-           and goes to the review queue with the error.
+        1. Each line's suspense item is replaced by its counterparts, all lines at once
+           (``_rental_replace_suspense_many``: a few ORM calls for the batch) in one
+           savepoint; a line whose proposal no longer holds (checked first) is left out and
+           goes to the review queue with the error; should the batch fail, again line by
+           line (``_rental_reconcile_with``), each in its own savepoint.
         2. All the counterpart/rent-call pairs are reconciled in one batch (Odoo's
            reconciliation plan, which costs much less per pair in bulk); should the batch
            fail, each line is reconciled alone, and a line that still fails gets its
@@ -316,25 +318,50 @@ class AccountBankStatementLine(models.Model):
         """
         failed = {}
         pairs_of = {}
-        collector = []
+        # No tracking message on the entries an automatic reconciliation changes (one
+        # message_post per bank entry costs about as much as its reconciliation; the
+        # proposal logs it): what is pending is flushed with tracking, the batch's own
+        # changes (and their recomputations) without.
+        self.env.flush_all()
+        quiet = self.with_context(tracking_disable=True).env
         # no "journal item updated" message per bank entry (the proposal logs the change)
-        deferred = proposals.with_context(rental_split_defer=True, tracking_disable=True,
-                                          rental_reconcile_collector=collector)
+        deferred = proposals.with_env(quiet).with_context(rental_split_defer=True)
+        plan = {}
+        proposal_of = {}
+        for proposal in deferred:
+            line = proposal.statement_line_id
+            try:
+                if line in plan:
+                    raise UserError(self.env._("Bank line %(line)s has two automatic "
+                                               "proposals.", line=line.display_name))
+                spec = proposal._rental_reconcile_spec()
+                line._rental_reconcile_prepare(**spec)  # checks only: a bad line stays out
+            except UserError as exc:
+                failed[proposal.id] = str(exc)
+                continue
+            plan[line] = spec
+            proposal_of[line] = proposal
         try:
-            # optimistic: all the lines in one savepoint (one flush for the batch) ...
-            with line_savepoint(self.env):
-                for proposal in deferred:
-                    start = len(collector)
-                    proposal._rental_reconcile()
-                    pairs_of[proposal.id] = collector[start:]
+            # optimistic: all the lines at once, in one savepoint (a few ORM calls) ...
+            with line_savepoint(quiet):
+                lines = self.with_env(quiet).browse([line.id for line in plan]).with_context(
+                    rental_split_defer=True)
+                for line, (__, pairs) in lines._rental_replace_suspense_many(plan).items():
+                    pairs_of[proposal_of[line].id] = [
+                        (counterpart | target).ids for counterpart, target in pairs
+                    ]
         except Exception:  # noqa: BLE001 -- ... else line by line, each in its savepoint
             self.env.transaction.clear()
-            collector.clear()
+            _logger.warning("Batch replacement of suspense items failed; reconciling line "
+                            "by line", exc_info=True)
             pairs_of.clear()
-            for proposal in deferred:
+            collector = []
+            for proposal in deferred.with_context(rental_reconcile_collector=collector):
+                if proposal.id in failed:
+                    continue
                 start = len(collector)
                 try:
-                    with line_savepoint(self.env):
+                    with line_savepoint(quiet):
                         proposal._rental_reconcile()
                 except Exception as exc:  # noqa: BLE001 -- one bad line must not stop the batch
                     self.env.transaction.clear()
@@ -342,9 +369,9 @@ class AccountBankStatementLine(models.Model):
                     failed[proposal.id] = str(exc)
                     continue
                 pairs_of[proposal.id] = collector[start:]
-        Line = self.env["account.move.line"].with_context(rental_split_defer=True)
+        Line = quiet["account.move.line"].with_context(rental_split_defer=True)
         try:
-            with line_savepoint(self.env):
+            with line_savepoint(quiet):
                 Line._reconcile_plan([Line.browse(ids) for pairs in pairs_of.values()
                                       for ids in pairs])
         except Exception:  # noqa: BLE001 -- retried line by line below
@@ -353,7 +380,7 @@ class AccountBankStatementLine(models.Model):
                             exc_info=True)
             for proposal_id, pairs in list(pairs_of.items()):
                 try:
-                    with line_savepoint(self.env):
+                    with line_savepoint(quiet):
                         Line._reconcile_plan([Line.browse(ids) for ids in pairs])
                 except Exception as exc:  # noqa: BLE001
                     self.env.transaction.clear()

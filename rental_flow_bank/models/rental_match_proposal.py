@@ -159,21 +159,27 @@ class RentalMatchProposal(models.Model):
         """Reconcile the bank line as proposed (allocations, the rest as the payer's
         credit on the tenant account) and post a note on the bank entry."""
         self.ensure_one()
-        line = self.statement_line_id
+        self.statement_line_id._rental_reconcile_with(**self._rental_reconcile_spec())
+
+    def _rental_reconcile_spec(self):
+        """How to reconcile the bank line as proposed: the keyword arguments of
+        ``account.bank.statement.line._rental_reconcile_with`` (allocations, the rest as
+        the payer's credit on the tenant account); also used for a batch of proposals
+        (``_rental_reconcile_many``)."""
+        self.ensure_one()
         lease = self.lease_id
         if not lease and not self.line_ids:
             raise UserError(_("Bank line %(line)s: choose a lease or rent calls first "
-                              "(Reassign).", line=line.display_name))
+                              "(Reassign).", line=self.statement_line_id.display_name))
         company = self.company_id
-        allocations = [(row.move_line_id, row.amount) for row in self.line_ids]
         rest_partner = lease.tenant_id
         if self.kind == "housing_benefit" and lease.housing_benefit_payer_id:
             rest_partner = lease.housing_benefit_payer_id
-        line._rental_reconcile_with(
-            allocations,
-            rest_partner=rest_partner or self.line_ids.move_line_id.partner_id[:1],
-            rest_account=company.rental_tenant_account_id,
-        )
+        return {
+            "allocations": [(row.move_line_id, row.amount) for row in self.line_ids],
+            "rest_partner": rest_partner or self.line_ids.move_line_id.partner_id[:1],
+            "rest_account": company.rental_tenant_account_id,
+        }
 
     def _rental_log(self, body):
         self.statement_line_id.move_id._message_log(body=body)

@@ -13,3 +13,4 @@ from . import test_sdd_migration
 from . import test_matching_rules
 from . import test_matching_queue
 from . import test_matching_concurrency
+from . import test_matching_bulk

@@ -272,7 +272,17 @@ class TestMatchingBadData(MatchingCommon):
                 raise UserError("bank is down")
             return original(proposal)
 
-        with patch.object(RentalMatchProposal, "_rental_reconcile", flaky):
+        Line = type(self.env["account.bank.statement.line"])
+        original_many = Line._rental_replace_suspense_many
+
+        def flaky_many(lines, plan):
+            result = original_many(lines, plan)  # changes the database, then fails
+            if first in lines:
+                raise UserError("bank is down")
+            return result
+
+        with patch.object(RentalMatchProposal, "_rental_reconcile", flaky), \
+                patch.object(Line, "_rental_replace_suspense_many", flaky_many):
             stats = self.match(first | second)
         self.assertEqual((stats["auto"], stats["errors"], stats["review"]), (1, 1, 1))
         self.assertFalse(first.is_reconciled, "rolled back to its savepoint")

@@ -1,0 +1,189 @@
+"""``account.bank.statement.line._rental_reconcile_many``: many bank lines reconciled at
+once give the same entries as ``_rental_reconcile_with`` line by line, and bad input is
+refused the same way (clear error, nothing changed)."""
+
+from datetime import date
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .split_common import SplitTestCommon
+
+
+class _Rollback(Exception):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestStatementReconcileMany(SplitTestCommon):
+    def setUp(self):
+        super().setUp()
+        self.lease = self.make_lease(start=date(2026, 1, 1), rent=900.0, charges=60.0)
+        self.jan, self.feb, self.mar, self.apr = self.issue(self.lease, until=date(2026, 4, 1))
+        self.tenant = self.jan.partner_id
+        self.other = self.env["res.partner"].create({"name": "Housing Fund"})
+
+    def bank_line(self, amount, **values):
+        return self.env["account.bank.statement.line"].create(
+            {"journal_id": self.bank_journal.id, "date": date(2026, 2, 5), "amount": amount,
+             "payment_ref": "VIR LOYER", **values}
+        )
+
+    def snapshot(self, lines, calls):
+        """Everything the reconciliation changes, without the database ids."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+
+        def matched(item):
+            partials = item.matched_debit_ids | item.matched_credit_ids
+            return sorted(
+                ((partial.debit_move_id | partial.credit_move_id) - item).move_id.name
+                for partial in partials
+            ), sorted(partials.mapped("amount"))
+
+        result = []
+        for line in lines:
+            move = line.move_id
+            result.append((
+                line.is_reconciled, line.partner_id.id, line.amount, line.payment_ref,
+                line.foreign_currency_id.id, line.amount_currency,
+                move.state, move.partner_id.id, move.currency_id.id, move.is_manually_modified,
+                [
+                    (item.account_id.id, item.partner_id.id, item.name, item.amount_currency,
+                     item.balance, item.debit, item.credit, item.currency_id.id,
+                     item.amount_residual, item.reconciled, item.display_type,
+                     *matched(item))
+                    for item in move.line_ids.sorted("id")
+                ],
+            ))
+        result.append([(call.payment_state, call.amount_residual) for call in calls])
+        result.append([(split.call_id.name, split.amount) for split in self.splits(calls)])
+        return result
+
+    def rolled_back(self, run, lines, calls):
+        """The snapshot after ``run()``, everything undone afterwards."""
+        try:
+            with self.env.cr.savepoint():
+                run()
+                snapshot = self.snapshot(lines, calls)
+                raise _Rollback
+        except _Rollback:
+            pass
+        self.env.invalidate_all()
+        return snapshot
+
+    def plan(self):
+        """Bank lines of every shape the engine produces and their allocations."""
+        rec = self.receivable
+        credit_line = self.bank_line(960.0)
+        credit = credit_line._rental_reconcile_with(
+            [], rest_partner=self.tenant, rest_account=self.tenant_account
+        )
+        return {
+            # one month exactly (the common case)
+            self.bank_line(960.0): {"allocations": [(rec(self.jan), 960.0)]},
+            # two months and an overpayment kept as the tenant's credit
+            self.bank_line(2000.0): {
+                "allocations": [(rec(self.feb), 960.0), (rec(self.mar), 960.0)],
+                "rest_partner": self.tenant, "rest_account": self.tenant_account,
+            },
+            # a partial payment, with a label, paid by someone else
+            self.bank_line(300.0, partner_id=self.other.id): {
+                "allocations": [(rec(self.apr), 300.0)], "label": "CAF share",
+            },
+            # nothing allocated: all of it the payer's credit
+            self.bank_line(50.0): {
+                "allocations": [], "rest_partner": self.other,
+                "rest_account": self.tenant_account,
+            },
+            # a returned payment settles the credit
+            self.bank_line(-960.0): {"allocations": [(credit, 960.0)]},
+        }
+
+    def test_many_gives_the_entries_of_one_by_one(self):
+        plan = self.plan()
+        lines = self.env["account.bank.statement.line"].union(*plan)
+        calls = self.jan | self.feb | self.mar | self.apr
+
+        def one_by_one():
+            for line, spec in plan.items():
+                line._rental_reconcile_with(**spec)
+
+        expected = self.rolled_back(one_by_one, lines, calls)
+        # the single path did reconcile everything (not a comparison of two no-ops)
+        self.assertTrue(all(row[0] for row in expected[:len(plan)]))
+        self.assertEqual([state for state, __ in expected[len(plan)]],
+                         ["paid", "paid", "paid", "partial"])
+        self.assertEqual(len(expected[-1]), 4, "one owner split per rent call")
+        got = self.rolled_back(lambda: lines._rental_reconcile_many(plan), lines, calls)
+        self.assertEqual(got, expected)
+
+    def test_many_returns_the_counterparts(self):
+        plan = self.plan()
+        lines = self.env["account.bank.statement.line"].union(*plan)
+        result = lines._rental_reconcile_many(plan)
+        self.assertEqual(set(result), set(lines))
+        two_months = lines[1]
+        counterparts = result[two_months]
+        self.assertEqual(len(counterparts), 3)
+        self.assertEqual(counterparts.mapped("balance"), [-960.0, -960.0, -80.0])
+        self.assertEqual(counterparts[:2].mapped("reconciled"), [True, True])
+        self.assertFalse(counterparts[2].reconciled, "the overpayment stays open")
+        self.assertTrue(all(lines.mapped("is_reconciled")))
+        # each line is a standard bank reconciliation: Odoo's undo works on it
+        two_months.action_undo_reconciliation()
+        self.assertEqual((self.feb | self.mar).mapped("payment_state"),
+                         ["not_paid", "not_paid"])
+        self.assertFalse(two_months.is_reconciled)
+
+    def assertRefused(self, lines, plan, message):
+        before = {line: line.move_id.line_ids for line in lines}
+        items = self.env["account.move.line"].search_count([])
+        calls = self.jan | self.feb | self.mar | self.apr
+        states = calls.mapped("payment_state")
+        with self.assertRaisesRegex(UserError, message):
+            lines._rental_reconcile_many(plan)
+        for line, items_before in before.items():
+            self.assertEqual(line.move_id.line_ids, items_before)
+        self.assertEqual(self.env["account.move.line"].search_count([]), items)
+        self.assertEqual(calls.mapped("payment_state"), states)
+
+    def test_one_bad_line_refuses_the_batch_and_changes_nothing(self):
+        rec = self.receivable
+        good = self.bank_line(960.0)
+        bad = self.bank_line(960.0)
+        good_spec = {"allocations": [(rec(self.jan), 960.0)]}
+        lines = good | bad
+        # the same errors as the single path, for each kind of bad input
+        for spec, message in (
+            ({"allocations": [(rec(self.feb), 970.0)]}, "not open for that much"),
+            ({"allocations": [(rec(self.feb), 960.0), (rec(self.mar), 10.0)]}, "exceed"),
+            ({"allocations": [(rec(self.feb), -5.0)]}, "not open"),
+        ):
+            with self.assertRaisesRegex(UserError, message):
+                bad._rental_reconcile_with(**spec)
+            self.assertRefused(lines, {good: good_spec, bad: spec}, message)
+        self.assertRefused(lines, {good: good_spec}, "nothing planned")
+        bad._rental_reconcile_with(allocations=[(rec(self.feb), 960.0)])
+        self.assertRefused(lines, {good: good_spec,
+                                   bad: {"allocations": [(rec(self.mar), 960.0)]}},
+                           "already reconciled")
+        self.assertFalse(good.is_reconciled)
+
+    def test_lines_together_may_not_exceed_an_item(self):
+        first = self.bank_line(600.0)
+        second = self.bank_line(600.0)
+        item = self.receivable(self.jan)
+        plan = {first: {"allocations": [(item, 600.0)]},
+                second: {"allocations": [(item, 600.0)]}}
+        self.assertRefused(first | second, plan, "more than its residual")
+        plan[second] = {"allocations": [(item, 360.0)], "rest_partner": self.tenant}
+        (first | second)._rental_reconcile_many(plan)
+        self.assertEqual(self.jan.payment_state, "paid")
+        self.assertTrue(first.is_reconciled and second.is_reconciled)
+
+    def test_a_line_twice_is_refused(self):
+        line = self.bank_line(960.0)
+        twice = self.env["account.bank.statement.line"].browse([line.id, line.id])
+        self.assertRefused(twice, {line: {"allocations": [(self.receivable(self.jan), 960.0)]}},
+                           "twice")
