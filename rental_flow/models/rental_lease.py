@@ -12,7 +12,7 @@ from ..engines import references, rent_schedule
 _logger = logging.getLogger(__name__)
 
 # Rent calls are created and posted by batches of this size (bulk, not one by one).
-RENT_CALL_BATCH = 500
+RENT_CALL_BATCH = 1000
 
 
 class RentalLease(models.Model):
