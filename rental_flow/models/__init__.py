@@ -25,3 +25,4 @@ from . import rental_owner_statement
 from . import account_move_rent_status
 from . import rental_lease_rent_status
 from . import rental_rent_status_report
+from . import ir_attachment

@@ -337,11 +337,7 @@ class RentalOwnerStatement(models.Model):
         self.ensure_one()
         if not self.attachment_id:
             self._render_pdf()
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.attachment_id.id}?download=true",
-            "target": "self",
-        }
+        return self.attachment_id._rental_download_action()
 
     def _statement_rows(self):
         """Lines of the PDF, in property order."""

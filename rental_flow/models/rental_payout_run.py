@@ -381,11 +381,7 @@ class RentalPayoutRun(models.Model):
         self.ensure_one()
         if not self.sepa_attachment_id:
             raise UserError(_("This run has no SEPA file."))
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.sepa_attachment_id.id}?download=true",
-            "target": "self",
-        }
+        return self.sepa_attachment_id._rental_download_action()
 
     def action_view_payouts(self):
         self.ensure_one()

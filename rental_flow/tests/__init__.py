@@ -12,3 +12,4 @@ from . import test_portal_owner
 from . import test_statement_reconcile
 from . import test_rent_status
 from . import test_statement_reconcile_many
+from . import test_attachment_download

@@ -450,11 +450,8 @@ class RentalSddCollection(models.Model):
         self.ensure_one()
         if not self.attachment_ids:
             raise UserError(_("This collection has no SEPA file."))
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.attachment_ids[:1].id}?download=true",
-            "target": "self",
-        }
+        # one file per scheme (CORE, B2B): several files are offered in a list
+        return self.attachment_ids._rental_download_action()
 
     def action_view_debits(self):
         self.ensure_one()

@@ -279,11 +279,7 @@ class RentalDunningRun(models.Model):
             body=_("%(count)s letter(s) printed.", count=len(letters)),
             attachment_ids=attachment.ids,
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
-        }
+        return attachment._rental_download_action()
 
     def _render_letters(self, letters, chunk_size=50):
         """One document with every letter, rendered by chunks and merged.
