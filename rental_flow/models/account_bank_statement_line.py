@@ -186,11 +186,12 @@ class AccountBankStatementLine(models.Model):
         ``rest_partner``, ``rest_account``, ``label``). Every line is checked before
         anything changes: one bad line raises :class:`UserError` and changes nothing.
         The allocations of all lines to one item together may not exceed its residual.
-        All the pairs are reconciled in one Odoo reconciliation plan. Returns
+        All the pairs are reconciled in one Odoo reconciliation plan
+        (``account.move.line._rental_reconcile_plan_bulk``). Returns
         ``{line: counterparts}``.
         """
         replaced = self._rental_replace_suspense_many(plan)
-        self.env["account.move.line"]._reconcile_plan(
+        self.env["account.move.line"]._rental_reconcile_plan_bulk(
             [counterpart | target for __, pairs in replaced.values()
              for counterpart, target in pairs]
         )
@@ -244,8 +245,15 @@ class AccountBankStatementLine(models.Model):
             check_move_validity=False, skip_account_move_synchronization=True,
             skip_invoice_sync=True,
         )
+        extra = {}
+        if self._rental_no_analytic_model():
+            # no distribution model can apply: the counterparts get no analytic
+            # distribution, which saves computing it (one model search per partner)
+            # and rebuilding their (absent) analytic lines
+            extra = {"analytic_distribution": False}
+            Line = Line.with_context(skip_analytic_sync=True)
         created = iter(Line.create([
-            {**vals, "move_id": line.move_id.id}
+            {**vals, **extra, "move_id": line.move_id.id}
             for line, (__, ___, vals_list) in prepared.items()
             for vals in vals_list
         ]))
@@ -267,3 +275,10 @@ class AccountBankStatementLine(models.Model):
             targets = [target for target, __ in merged]
             replaced[line] = (counterparts, list(zip(counterparts, targets, strict=False)))
         return replaced
+
+    def _rental_no_analytic_model(self):
+        """Whether no analytic distribution model can apply to these lines' companies
+        (then a journal item of theirs gets no analytic distribution)."""
+        return not self.env["account.analytic.distribution.model"].sudo().search_count(
+            [("company_id", "in", [*self.company_id.ids, False])], limit=1
+        )

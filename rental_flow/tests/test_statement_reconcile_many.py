@@ -52,6 +52,7 @@ class TestStatementReconcileMany(SplitTestCommon):
                     (item.account_id.id, item.partner_id.id, item.name, item.amount_currency,
                      item.balance, item.debit, item.credit, item.currency_id.id,
                      item.amount_residual, item.reconciled, item.display_type,
+                     item.analytic_distribution, item.analytic_line_ids.mapped("amount"),
                      *matched(item))
                     for item in move.line_ids.sorted("id")
                 ],
@@ -115,6 +116,33 @@ class TestStatementReconcileMany(SplitTestCommon):
         self.assertEqual([state for state, __ in expected[len(plan)]],
                          ["paid", "paid", "paid", "partial"])
         self.assertEqual(len(expected[-1]), 4, "one owner split per rent call")
+        got = self.rolled_back(lambda: lines._rental_reconcile_many(plan), lines, calls)
+        self.assertEqual(got, expected)
+
+    def test_many_applies_analytic_distribution_models(self):
+        """Without a distribution model the bulk path skips the analytic computation; with
+        one, the counterparts get their distribution and analytic lines as one by one."""
+        plan_record = self.env["account.analytic.plan"].create({"name": "Buildings"})
+        building = self.env["account.analytic.account"].create(
+            {"name": "Residence Les Tilleuls", "plan_id": plan_record.id}
+        )
+        self.env["account.analytic.distribution.model"].create({
+            "account_prefix": self.tenant_account.code,
+            "analytic_distribution": {str(building.id): 100},
+        })
+        plan = self.plan()
+        lines = self.env["account.bank.statement.line"].union(*plan)
+        calls = self.jan | self.feb | self.mar | self.apr
+
+        def one_by_one():
+            for line, spec in plan.items():
+                line._rental_reconcile_with(**spec)
+
+        expected = self.rolled_back(one_by_one, lines, calls)
+        distributed = [item for row in expected[:len(plan)] for item in row[-1]
+                       if item[11] == {str(building.id): 100}]
+        self.assertTrue(distributed, "the model applies to the tenant counterparts")
+        self.assertTrue(all(item[12] for item in distributed), "with analytic lines")
         got = self.rolled_back(lambda: lines._rental_reconcile_many(plan), lines, calls)
         self.assertEqual(got, expected)
 

@@ -372,8 +372,8 @@ class AccountBankStatementLine(models.Model):
         Line = quiet["account.move.line"].with_context(rental_split_defer=True)
         try:
             with line_savepoint(quiet):
-                Line._reconcile_plan([Line.browse(ids) for pairs in pairs_of.values()
-                                      for ids in pairs])
+                Line._rental_reconcile_plan_bulk([Line.browse(ids) for pairs in pairs_of.values()
+                                                  for ids in pairs])
         except Exception:  # noqa: BLE001 -- retried line by line below
             self.env.transaction.clear()
             _logger.warning("Batch reconciliation failed; reconciling line by line",
@@ -381,7 +381,7 @@ class AccountBankStatementLine(models.Model):
             for proposal_id, pairs in list(pairs_of.items()):
                 try:
                     with line_savepoint(quiet):
-                        Line._reconcile_plan([Line.browse(ids) for ids in pairs])
+                        Line._rental_reconcile_plan_bulk([Line.browse(ids) for ids in pairs])
                 except Exception as exc:  # noqa: BLE001
                     self.env.transaction.clear()
                     failed[proposal_id] = str(exc)
