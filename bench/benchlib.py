@@ -9,6 +9,7 @@ figure with :func:`emit`. Engine benchmarks call :func:`use_repo_addons` and imp
 import contextlib
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -51,6 +52,59 @@ def timer():
         yield result
     finally:
         result["seconds"] = time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def scratch_database(suffix):
+    """A copy of ``$BENCH_DB`` named ``$BENCH_DB_<suffix>``, dropped on exit.
+
+    For a benchmark that commits its data set, as production data is, without leaving it
+    to the other benchmarks: ``$BENCH_DB`` names the copy inside the ``with`` block (use
+    :func:`odoo_env` there). The copy is a PostgreSQL ``CREATE DATABASE ... TEMPLATE``;
+    its file store is removed with it.
+    """
+    source = os.environ.get("BENCH_DB")
+    if not source or not os.environ.get("ODOO_RC"):
+        sys.exit("BENCH_DB and ODOO_RC must be set: run this benchmark with `make bench`")
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import SQL
+
+    odoo.tools.config.parse_config(["--log-level=warn", f"--database={source}"])
+    name = f"{source}_{suffix}"
+
+    def admin(*queries):
+        with contextlib.closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
+            cr._cnx.autocommit = True  # CREATE/DROP DATABASE: outside a transaction
+            for query in queries:
+                cr.execute(query)
+
+    def drop():
+        Registry.delete(name)
+        odoo.sql_db.close_db(name)
+        admin(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(name)))
+        shutil.rmtree(odoo.tools.config.filestore(name), ignore_errors=True)
+
+    drop()
+    odoo.sql_db.close_db(source)
+    admin(SQL("CREATE DATABASE %s TEMPLATE %s", SQL.identifier(name), SQL.identifier(source)))
+    os.environ["BENCH_DB"] = name
+    try:
+        yield name
+    finally:
+        os.environ["BENCH_DB"] = source
+        drop()
+
+
+def vacuum_analyze(dbname):
+    """``VACUUM ANALYZE`` the database, as autovacuum does to committed data (hint bits,
+    visibility map, planner statistics); needs its own connection (not in a transaction).
+    """
+    import odoo
+
+    with contextlib.closing(odoo.sql_db.db_connect(dbname).cursor()) as cr:
+        cr._cnx.autocommit = True
+        cr.execute("VACUUM ANALYZE")
 
 
 @contextlib.contextmanager
