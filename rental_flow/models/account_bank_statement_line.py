@@ -197,7 +197,7 @@ class AccountBankStatementLine(models.Model):
         )
         return {line: counterparts for line, (counterparts, __) in replaced.items()}
 
-    def _rental_replace_suspense_many(self, plan):
+    def _rental_replace_suspense_many(self, plan, prepared=None):
         """First half of :meth:`_rental_reconcile_many`: check every line, then replace
         the suspense items of all the bank entries by their counterparts in a few ORM
         calls (all the counterparts created in one call, the suspense items removed in
@@ -208,17 +208,19 @@ class AccountBankStatementLine(models.Model):
         Reconciles nothing: returns ``{line: (counterparts, pairs)}``, the counterparts
         as :meth:`_rental_reconcile_with` returns them and the ``(counterpart, target)``
         pairs to reconcile, in the order of the allocations, for the caller to reconcile
-        (e.g. in a larger plan).
+        (e.g. in a larger plan). ``prepared``: what :meth:`_rental_reconcile_prepare`
+        returned for some of the lines, when the caller just checked them.
         """
         if len(set(self.ids)) != len(self):
             raise UserError(_("A bank line cannot be reconciled twice in one batch."))
+        known = prepared or {}
         prepared = {}
         for line in self:
             spec = plan.get(line)
             if spec is None:
                 raise UserError(_("Bank line %(line)s: nothing planned to reconcile it with.",
                                   line=line.display_name))
-            prepared[line] = line._rental_reconcile_prepare(**spec)
+            prepared[line] = known.get(line) or line._rental_reconcile_prepare(**spec)
         # the residual of an item must cover what all the lines settle of it together
         allocated = {}
         for __, merged, ___ in prepared.values():

@@ -327,6 +327,7 @@ class AccountBankStatementLine(models.Model):
         # no "journal item updated" message per bank entry (the proposal logs the change)
         deferred = proposals.with_env(quiet).with_context(rental_split_defer=True)
         plan = {}
+        checked = {}
         proposal_of = {}
         for proposal in deferred:
             line = proposal.statement_line_id
@@ -335,7 +336,7 @@ class AccountBankStatementLine(models.Model):
                     raise UserError(self.env._("Bank line %(line)s has two automatic "
                                                "proposals.", line=line.display_name))
                 spec = proposal._rental_reconcile_spec()
-                line._rental_reconcile_prepare(**spec)  # checks only: a bad line stays out
+                checked[line.id] = line._rental_reconcile_prepare(**spec)  # a bad line stays out
             except UserError as exc:
                 failed[proposal.id] = str(exc)
                 continue
@@ -346,7 +347,9 @@ class AccountBankStatementLine(models.Model):
             with line_savepoint(quiet):
                 lines = self.with_env(quiet).browse([line.id for line in plan]).with_context(
                     rental_split_defer=True)
-                for line, (__, pairs) in lines._rental_replace_suspense_many(plan).items():
+                replaced = lines._rental_replace_suspense_many(
+                    plan, prepared={line: checked[line.id] for line in lines})
+                for line, (__, pairs) in replaced.items():
                     pairs_of[proposal_of[line].id] = [
                         (counterpart | target).ids for counterpart, target in pairs
                     ]
