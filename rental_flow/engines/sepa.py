@@ -600,8 +600,10 @@ def partition_credit_transfers(transfers, address_mode="auto"):
 # --------------------------------------------------------------------------- builders
 
 
-def _child_id(base, index):
-    """An identifier derived from ``base``, unique per ``index``, at most 35 characters."""
+def payment_info_id(base, index):
+    """An identifier derived from ``base``, unique per ``index``, at most 35 characters:
+    the ``PmtInfId`` of the ``index``-th payment information block (from 1) of message
+    ``base``, which the bank's status reports (pain.002) name."""
     suffix = f"-{index}"
     return base[: 35 - len(suffix)] + suffix
 
@@ -788,7 +790,7 @@ class Pain001Builder(_PainBuilder):
         """One ``PmtInf`` debiting the mandant account on the execution date."""
         transfers = self.transactions(batch)
         info = self.sub(parent, "PmtInf")
-        self.sub(info, "PmtInfId", batch.payment_info_id or _child_id(batch.message_id, 1))
+        self.sub(info, "PmtInfId", batch.payment_info_id or payment_info_id(batch.message_id, 1))
         self.sub(info, "PmtMtd", "TRF")
         self.sub(info, "BtchBookg", "true" if batch.batch_booking else "false")
         self.add_totals(info, transfers)
@@ -851,7 +853,7 @@ class Pain008Builder(_PainBuilder):
     def add_payment_information(self, parent, batch, index, sequence_type, when, debits):
         """One ``PmtInf`` block collecting ``debits`` on ``when``."""
         info = self.sub(parent, "PmtInf")
-        self.sub(info, "PmtInfId", _child_id(batch.message_id, index))
+        self.sub(info, "PmtInfId", payment_info_id(batch.message_id, index))
         self.sub(info, "PmtMtd", "DD")
         self.sub(info, "BtchBookg", "true" if batch.batch_booking else "false")
         self.add_totals(info, debits)

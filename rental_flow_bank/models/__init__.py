@@ -16,6 +16,7 @@ from . import rental_bank_connector_sdd
 from . import account_bank_statement_line_sdd
 from . import res_partner_sdd
 from . import account_move_sdd
+from . import rental_sdd_status_report
 from . import rental_matching_rule
 from . import rental_known_payer
 from . import rental_match_proposal

@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount
 
+from ..engines.sdd_status import StatusReportError, detect_pain002, parse_pain002
 from ..engines.statement_import import detect_format, parse_statement_file
 from ..engines.statement_types import (
     FLAG_NOT_BOOKED,
@@ -121,6 +122,8 @@ class RentalBankImport(models.Model):
             "checksum": hashlib.sha256(data or b"").hexdigest(),
             "company_id": (journal.company_id if journal else self.env.company).id,
         }
+        if data and detect_pain002(data):
+            return self._import_status_report(data, base_vals, started)
         try:
             with import_savepoint(self.env):
                 log = self.create(base_vals)
@@ -137,6 +140,40 @@ class RentalBankImport(models.Model):
         log._post_summary()
         if after_import and log.line_ids:
             log.line_ids._rental_after_import()
+        return log
+
+    def _import_status_report(self, data, base_vals, started):
+        """A payment status report (pain.002) of a direct debit file, dropped where bank
+        statements are imported: the debits the bank rejected are marked so (see
+        ``rental.sdd.collection._rental_apply_status_report``). All or nothing, logged
+        like a statement file."""
+        try:
+            with import_savepoint(self.env):
+                report = parse_pain002(data)
+                log = self.create({**base_vals, "file_format": report.version})
+                result = self.env["rental.sdd.collection"]._rental_apply_status_report(report)
+                log.write({
+                    "state": "done" if result["rejected"] else "nothing_new",
+                    "total_count": result["transactions"],
+                    "company_id": result["runs"][:1].company_id.id or log.company_id.id,
+                    "warnings": _("End-to-end ids of no debit here: %(ids)s",
+                                  ids=", ".join(result["unknown"]))
+                    if result["unknown"] else False,
+                })
+        except psycopg2.OperationalError:
+            raise
+        except StatusReportError as exc:
+            return self._log_failure(base_vals, data, UserError(
+                _("Payment status report: %(error)s", error=exc)), started)
+        except (UserError, ValidationError) as exc:
+            return self._log_failure(base_vals, data, exc, started)
+        except Exception as exc:
+            _logger.exception("Unexpected error while importing status report %s",
+                              base_vals.get("file_name"))
+            return self._log_failure(base_vals, data, exc, started, unexpected=True)
+        log.duration = time.perf_counter() - started
+        log._attach_file(data)
+        log.message_post(body=result["summary"])
         return log
 
     def _log_failure(self, base_vals, data, exc, started, unexpected=False):

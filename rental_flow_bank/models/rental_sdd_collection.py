@@ -61,7 +61,7 @@ class RentalSddCollection(models.Model):
                                 readonly=True)
     debit_count = fields.Integer(compute="_compute_totals")
     skipped_count = fields.Integer(compute="_compute_totals")
-    returned_count = fields.Integer(compute="_compute_totals")
+    returned_count = fields.Integer(compute="_compute_totals", string="Returned or Rejected")
     amount_total = fields.Monetary(compute="_compute_totals", string="Total")
     journal_id = fields.Many2one("account.journal", string="Collection Account", readonly=True)
     sent_via = fields.Selection([("file", "SEPA file"), ("connector", "Bank connector")],
@@ -89,11 +89,11 @@ class RentalSddCollection(models.Model):
             stats[collection.id][state] = [count, amount]
         for run in self:
             by_state = stats[run.id]
-            collected = ("draft", "sent", "settled", "returned")
+            collected = ("draft", "sent", "settled", "returned", "rejected")
             run.debit_count = sum(by_state[s][0] for s in collected)
             run.amount_total = sum(by_state[s][1] for s in collected)
             run.skipped_count = by_state["skipped"][0] + by_state["postponed"][0]
-            run.returned_count = by_state["returned"][0]
+            run.returned_count = by_state["returned"][0] + by_state["rejected"][0]
 
     # ---------------------------------------------------------------- compute
 
@@ -374,7 +374,6 @@ class RentalSddCollection(models.Model):
         A debit the SEPA checks refuse is skipped with its problems and the file is
         built with the others. Returns the debits written in a file.
         """
-        base = re.sub(r"[^A-Za-z0-9-]", "-", self.name)
         attachments = self.env["ir.attachment"]
         written = self.env["rental.sdd.debit"]
         ids_by_scheme = defaultdict(list)
@@ -382,7 +381,7 @@ class RentalSddCollection(models.Model):
             ids_by_scheme[debit.scheme or "CORE"].append(debit.id)
         for scheme, ids in sorted(ids_by_scheme.items()):
             group = debits.browse(ids)
-            message_id = f"{base}-{self.id}-{scheme}"[:35]
+            message_id = self._sepa_message_id(scheme)
             xml = None
             while group:
                 try:
@@ -426,13 +425,19 @@ class RentalSddCollection(models.Model):
                     "sepa_message_id": ", ".join(attachments.mapped("name"))[:200]})
         return written
 
+    def _sepa_message_id(self, scheme):
+        """``MsgId`` of this run's pain.008 file of ``scheme`` (CORE or B2B)."""
+        self.ensure_one()
+        base = re.sub(r"[^A-Za-z0-9-]", "-", self.name)
+        return f"{base}-{self.id}-{scheme}"[:35]
+
     def _update_state(self):
         """A sent run is settled once every debit is settled; partly returned as soon as a
-        debit came back."""
+        debit came back or was rejected."""
         for run in self.filtered(lambda r: r.state in ("generated", "settled",
                                                        "partly_returned")):
             states = set(run.debit_ids.mapped("state"))
-            if "returned" in states:
+            if states & {"returned", "rejected"}:
                 run.state = "partly_returned"
             elif "sent" not in states and "settled" in states:
                 run.state = "settled"

@@ -77,6 +77,7 @@ class RentalSddDebit(models.Model):
             ("sent", "Sent"),
             ("settled", "Settled"),
             ("returned", "Returned"),
+            ("rejected", "Rejected by the Bank"),
             ("cancel", "Cancelled"),
         ],
         default="draft", required=True, index=True, readonly=True, tracking=True,
@@ -250,11 +251,44 @@ class RentalSddDebit(models.Model):
         self.collection_id._update_state()
         return True
 
+    def _register_reject(self, code, text, report):
+        """The bank rejected these debits before collecting them (status report
+        ``report``, reason ``code``): nothing was collected, their rent calls stay open
+        (no longer waiting for the debit: dunning and the next collection take them).
+
+        As for a return: the reason is recorded on the debit and on the mandate (closed
+        for reasons such as "account closed" or "no mandate"), the lease's manager is
+        told. A rejected first collection makes the next one a first collection again.
+        Only debits still sent are changed.
+        """
+        debits = self.filtered(lambda d: d.state == "sent")
+        code = (code or "").upper() or False
+        label = CLOSING_RETURN_CODES.get(code) or OTHER_RETURN_CODES.get(code) or ""
+        text = " - ".join(part for part in (label, text) if part) or False
+        debits.write({
+            "state": "rejected",
+            "return_code": code,
+            "return_text": text,
+            "return_date": fields.Date.context_today(self),
+        })
+        for debit in debits:
+            debit.message_post(body=_("Rejected by the bank (status report %(report)s).",
+                                      report=report))
+            debit.mandate_id._rental_register_return(debit, code, text)
+            debit._notify_return(code, text)
+        debits.collection_id._update_state()
+        return debits
+
     def _notify_return(self, code, text):
         """Tell the lease: a message, and an activity for its manager."""
         self.ensure_one()
         lease = self.lease_id
         body = _(
+            "Direct debit %(e2e)s of %(amount)s rejected by the bank before collection "
+            "(%(code)s %(text)s): the rent calls %(calls)s are still open.",
+            e2e=self.end_to_end_id, amount=self.amount, code=code or "?", text=text or "",
+            calls=", ".join(self.move_ids.mapped("name")),
+        ) if self.state == "rejected" else _(
             "Direct debit %(e2e)s of %(amount)s returned (%(code)s %(text)s): the rent calls "
             "%(calls)s are open again.",
             e2e=self.end_to_end_id, amount=self.amount, code=code or "?", text=text or "",
@@ -267,7 +301,8 @@ class RentalSddDebit(models.Model):
             user = self.env.user
         lease.activity_schedule(
             "mail.mail_activity_data_todo",
-            summary=_("Returned direct debit"),
+            summary=_("Rejected direct debit") if self.state == "rejected"
+            else _("Returned direct debit"),
             note=body,
             user_id=user.id,
         )

@@ -372,8 +372,10 @@ class RentalSddMandate(models.Model):
         })
 
     def _rental_register_return(self, debit, code, text):
-        """Record a returned debit; close the mandate when the reason says it is dead
-        (account closed or blocked, no mandate, debtor deceased)."""
+        """Record a returned or rejected debit; close the mandate when the reason says
+        it is dead (account closed or blocked, no mandate, debtor deceased). A rejected
+        first collection (never collected) makes the next collection a first one again."""
+        rejected = debit.state == "rejected"
         for mandate in self:
             vals = {
                 "last_return_code": code,
@@ -385,14 +387,37 @@ class RentalSddMandate(models.Model):
                 vals.update({
                     "state": "revoked",
                     "revoke_date": debit.return_date,
-                    "revoke_reason": _("Debit %(e2e)s returned: %(code)s %(text)s",
-                                       e2e=debit.end_to_end_id, code=code, text=text or ""),
+                    "revoke_reason": (
+                        _("Debit %(e2e)s rejected: %(code)s %(text)s",
+                          e2e=debit.end_to_end_id, code=code, text=text or "")
+                        if rejected else
+                        _("Debit %(e2e)s returned: %(code)s %(text)s",
+                          e2e=debit.end_to_end_id, code=code, text=text or "")
+                    ),
                 })
+            elif rejected and debit.sequence_type == "FRST" and not self.env[
+                "rental.sdd.debit"
+            ].search_count([("mandate_id", "=", mandate.id), ("id", "!=", debit.id),
+                            ("state", "in", ("sent", "settled", "returned"))], limit=1):
+                vals["first_collection_done"] = False
             mandate.write(vals)
-            mandate.message_post(body=(
-                _("Debit %(e2e)s returned (%(code)s %(text)s): mandate revoked.",
-                  e2e=debit.end_to_end_id, code=code, text=text or "")
-                if closing else
-                _("Debit %(e2e)s returned (%(code)s %(text)s): the mandate stays valid.",
-                  e2e=debit.end_to_end_id, code=code or "?", text=text or "")
-            ))
+            if rejected:
+                body = (
+                    _("Debit %(e2e)s rejected (%(code)s %(text)s): mandate revoked.",
+                      e2e=debit.end_to_end_id, code=code, text=text or "")
+                    if closing else
+                    _("Debit %(e2e)s rejected (%(code)s %(text)s): the mandate stays valid.",
+                      e2e=debit.end_to_end_id, code=code or "?", text=text or "")
+                )
+                if debit.amendment and not closing:
+                    body += " " + _("It carried the mandate's amendment: enter the "
+                                    "amendment again so that the next collection sends it.")
+            else:
+                body = (
+                    _("Debit %(e2e)s returned (%(code)s %(text)s): mandate revoked.",
+                      e2e=debit.end_to_end_id, code=code, text=text or "")
+                    if closing else
+                    _("Debit %(e2e)s returned (%(code)s %(text)s): the mandate stays valid.",
+                      e2e=debit.end_to_end_id, code=code or "?", text=text or "")
+                )
+            mandate.message_post(body=body)
