@@ -6,6 +6,10 @@ and a rent call issued 20 days before; the figure is the time to gather the run 
 calls due, block reasons, mandates, pre-notification, SEPA checks, 10,000 debits) and
 generate it (the XSD-validated file, debits sent, mandates flipped to RCUR).
 
+Then the settlement (no target in the issue; reported): a camt.053 carrying the credit of
+every debit (one entry each, with its end-to-end id) imported through the real path; each
+credit reconciled with its rent call, owner split included (``sdd_settlement_10k_s``).
+
 Runs against the database named by BENCH_DB (the three addons installed, no demo data;
 ``make bench`` creates it), builds its dataset inside one transaction and rolls
 everything back at the end. Prints one JSON line per figure.
@@ -13,10 +17,19 @@ everything back at the end. Prints one JSON line per figure.
 
 # bench: needs-database
 import argparse
+import os
+import sys
 import time
 from datetime import date
+from decimal import Decimal
 
 from benchlib import emit, odoo_env
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests", "bank_parsers"))
+from bank_camt_builder import CamtBuilder  # noqa: E402
+
+MASTER_IBAN = "FR7617338000010000000010067"
 
 
 def build_dataset(env, rents):
@@ -33,7 +46,7 @@ def build_dataset(env, rents):
         company.currency_id = euro
     journal = env["account.journal"].create(
         {"name": "Bench mandant", "code": "BMND", "type": "bank",
-         "bank_acc_number": "FR7617338000010000000010067"}
+         "bank_acc_number": MASTER_IBAN}
     )
     company.write({"rental_bank_journal_id": journal.id,
                    "rental_sdd_creditor_id": "FR72ZZZ123456"})
@@ -78,6 +91,36 @@ def build_dataset(env, rents):
     return leases, mandates, calls
 
 
+def settlement_file(debits, day):
+    """One camt.053 statement crediting every debit (its end-to-end id in TxDtls)."""
+    entries, total = [], Decimal(0)
+    for debit in debits:
+        amount = Decimal(str(debit.amount)).quantize(Decimal("0.01"))
+        tag = f"SDD-{debit.id}"
+        entries.append({
+            "ref": tag, "amount": amount, "cd": "CRDT", "booking": day, "value": day,
+            "acct_svcr_ref": tag, "btc": ("PMNT", "IDDT", "ESDD"),
+            "txs": [{
+                "refs": {"AcctSvcrRef": tag, "EndToEndId": debit.end_to_end_id,
+                         "MndtId": debit.mandate_id.name},
+                "amount": amount,
+                "debtor": {"name": debit.partner_id.name,
+                           "iban": debit.mandate_id.bank_id.acc_number},
+                "creditor": {"name": "BENCH AGENCY", "iban": MASTER_IBAN},
+                "ustrd": ["PRLV LOYER"],
+            }],
+        })
+        total += amount
+    statement = {
+        "id": "STMT-BENCH-SDD", "seq": 1,
+        "account": {"iban": MASTER_IBAN, "currency": "EUR", "owner": "BENCH AGENCY",
+                    "bic": "MEMOFRP2XXX"},
+        "balances": [("OPBD", Decimal("0.00"), "CRDT", day), ("CLBD", total, "CRDT", day)],
+        "entries": entries,
+    }
+    return CamtBuilder("053", 8).build([statement], msg_id="BENCH-SDD", pretty=False)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rents", type=int, default=10000)
@@ -98,6 +141,19 @@ def main():
              pain008_bytes=len(run.attachment_ids[:1].raw or b""))
         assert len(sent) == args.rents, (len(sent), set(run.debit_ids.mapped("reason")))
         assert all(m == "RCUR" for m in mandates.mapped(lambda m: m._rental_sdd_sequence_type()))
+
+        data = settlement_file(sent, "2026-11-10")
+        env.flush_all()
+        started = time.perf_counter()
+        log = env["rental.bank.import"]._import_file(data, "bench-sdd-settlement.xml")
+        env.flush_all()
+        elapsed = round(time.perf_counter() - started, 2)
+        assert log.state == "done", log.error
+        settled = sent.filtered(lambda d: d.state == "settled")
+        emit("sdd_settlement_10k_s", elapsed, "s", debits=len(sent), settled=len(settled),
+             lines_per_s=round(len(settled) / elapsed, 1) if elapsed else None)
+        assert len(settled) == len(sent), (len(settled), len(sent))
+        assert all(calls.mapped(lambda m: m.payment_state in ("paid", "in_payment")))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Payment status reports (pain.002) dropped where statements are imported: the debits
 the bank rejected before collecting them."""
 
+import base64
 from datetime import date
 
 from odoo.tests import tagged
@@ -74,6 +75,18 @@ class TestSddStatusReport(SddCommon):
         self.assertEqual(self.run.state, "partly_returned")
         self.assertEqual(self.run.returned_count, 1)
         self.assertIn("1 debits rejected", self.run.message_ids[0].body)
+
+    def test_import_wizard_takes_status_reports(self):
+        data = pain002(self.message_id, payment_infos=[(self.info_id, "PART", None, [
+            (self.debit2.end_to_end_id, "RJCT", "MS02")])])
+        wizard = self.env["rental.bank.import.wizard"].create(
+            {"data_file": base64.b64encode(data), "filename": "pain002.xml"})
+        self.assertEqual(wizard.detected_format,
+                         "Direct debit status report (pain.002.001.03)")
+        log = self.env["rental.bank.import"].browse(wizard.action_import()["res_id"])
+        self.assertEqual(log.state, "done", log.error)
+        self.assertEqual(self.debit2.state, "rejected")
+        self.assertIn("1 debits rejected", log.message_ids[0].body)
 
     def test_same_report_twice_changes_nothing(self):
         kwargs = {"payment_infos": [(self.info_id, None, None, [

@@ -3,12 +3,14 @@ import base64
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..engines.sdd_status import detect_pain002
 from ..engines.statement_import import detect_format
 from ..engines.statement_types import FORMAT_CSV, FORMAT_XLSX, StatementParseError
 
 
 class RentalBankImportWizard(models.TransientModel):
-    """Import a bank statement file: CAMT.053/054, CFONB 120, CSV or Excel.
+    """Import a bank statement file: CAMT.053/054, CFONB 120, CSV or Excel; or the bank's
+    status report (pain.002) of a direct debit file.
 
     The format is detected from the content. A file may hold the statements of several
     accounts: each goes to the bank journal of its IBAN. The result (lines created,
@@ -47,8 +49,14 @@ class RentalBankImportWizard(models.TransientModel):
             wizard.needs_mapping = False
             if not wizard.data_file:
                 continue
+            data = base64.b64decode(wizard.data_file)
+            status_report = detect_pain002(data)
+            if status_report:
+                wizard.detected_format = _("Direct debit status report (%(version)s)",
+                                           version=status_report)
+                continue
             try:
-                fmt = detect_format(base64.b64decode(wizard.data_file), wizard.filename or "")
+                fmt = detect_format(data, wizard.filename or "")
             except StatementParseError as exc:
                 wizard.detected_format = str(exc)
                 continue
