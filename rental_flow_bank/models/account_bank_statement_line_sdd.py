@@ -55,9 +55,27 @@ class AccountBankStatementLine(models.Model):
             debit = by_e2e.get(key)
             if debit and debit.company_id == line.company_id:
                 work.append((is_return, line.id, line, debit))
-        # Credits first: a return in the same import then finds its settlement.
+        # Credits first, all together (one debit once: a second credit goes to the
+        # matching), then line by line what is left: a return in the same import then
+        # finds its settlement.
+        credits, seen = [], set()
         for is_return, __, line, debit in sorted(work, key=lambda item: item[:2]):
-            if line.is_reconciled:
+            if (not is_return and debit.state == "sent" and not line.is_reconciled
+                    and debit not in seen):
+                credits.append((line, debit))
+                seen.add(debit)
+        examined = set()
+        if len(credits) > 1:
+            try:
+                with import_savepoint(self.env):
+                    handled |= self.env["rental.sdd.debit"].sudo()._settle_many(credits)
+                examined = {line for line, __ in credits}
+            except Exception:  # noqa: BLE001 -- settled line by line below
+                self.env.transaction.clear()
+                _logger.warning("Batch settlement of direct debits failed; settling line "
+                                "by line", exc_info=True)
+        for is_return, __, line, debit in sorted(work, key=lambda item: item[:2]):
+            if line.is_reconciled or line in examined:
                 continue
             try:
                 with import_savepoint(self.env):

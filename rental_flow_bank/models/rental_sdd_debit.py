@@ -145,12 +145,14 @@ class RentalSddDebit(models.Model):
         )
         return items.sorted(lambda line: (line.date_maturity or line.date, line.id))
 
-    def _settle(self, st_line):
-        """Reconcile the collection credit ``st_line`` with the rent calls.
-
-        Returns True when reconciled; False (with the reason on the debit) when the
-        line does not fit, the line then goes to the matching engine.
-        """
+    def _settlement_spec(self, st_line):
+        """How the collection credit ``st_line`` settles this debit's rent calls:
+        ``(spec, left)``, ``spec`` being the keyword arguments of
+        ``account.bank.statement.line._rental_reconcile_with`` (oldest call first, what
+        the calls no longer owe left as the tenant's credit) and ``left`` that credit;
+        None, with the reason on the debit, when the line's amount is not the debit's.
+        The bank line keeps the payer as the bank gave it (name, IBAN); the tenant is on
+        its counterparts, as when the matching engine reconciles a line."""
         self.ensure_one()
         currency = self.currency_id
         if currency.compare_amounts(st_line.amount, self.amount) != 0:
@@ -159,7 +161,7 @@ class RentalSddDebit(models.Model):
                 "the matching.", line=st_line.display_name, amount=st_line.amount,
                 expected=self.amount,
             ))
-            return False
+            return None
         allocations = []
         left = st_line.amount
         for item in self._receivable_items():
@@ -171,22 +173,73 @@ class RentalSddDebit(models.Model):
         tenant_account = self.company_id.rental_tenant_account_id or (
             allocations[0][0].account_id if allocations else False
         )
-        if st_line.partner_id != self.partner_id:
-            st_line.partner_id = self.partner_id
-        st_line._rental_reconcile_with(
-            allocations,
-            rest_partner=self.partner_id,
-            rest_account=tenant_account or None,
-            label=_("Direct debit %(e2e)s", e2e=self.end_to_end_id),
-        )
+        spec = {
+            "allocations": allocations,
+            "rest_partner": self.partner_id,
+            "rest_account": tenant_account or None,
+            "label": _("Direct debit %(e2e)s", e2e=self.end_to_end_id),
+        }
+        return spec, left
+
+    def _settle(self, st_line):
+        """Reconcile the collection credit ``st_line`` with the rent calls.
+
+        Returns True when reconciled; False (with the reason on the debit) when the
+        line does not fit, the line then goes to the matching.
+        """
+        self.ensure_one()
+        prepared = self._settlement_spec(st_line)
+        if prepared is None:
+            return False
+        spec, left = prepared
+        st_line._rental_reconcile_with(**spec)
         self.write({"state": "settled", "settlement_line_id": st_line.id})
         self.message_post(body=_("Settled by bank line %(line)s.", line=st_line.display_name))
-        if currency.compare_amounts(left, 0) > 0:
+        self._note_credit_left(left)
+        return True
+
+    @api.model
+    def _settle_many(self, pairs):
+        """Settle many debits at once: ``pairs`` of ``(collection credit, debit)``.
+
+        The same entries as :meth:`_settle` line by line, reconciled together
+        (``account.bank.statement.line._rental_reconcile_many``: a few ORM calls for the
+        batch); each run gets one message listing how many of its debits were settled
+        instead of one message per debit. All or nothing: raises on any failure (the
+        caller then settles line by line). Returns the statement lines settled.
+        """
+        plan, done = {}, []
+        for st_line, debit in pairs:
+            prepared = debit._settlement_spec(st_line)
+            if prepared is None:
+                continue
+            plan[st_line], left = prepared
+            done.append((debit, st_line, left))
+        if not plan:
+            return self.env["account.bank.statement.line"]
+        lines = self.env["account.bank.statement.line"].union(*plan)
+        lines._rental_reconcile_many(plan)
+        debits = self.union(*(debit for debit, __, ___ in done))
+        quiet = debits.with_context(tracking_disable=True)
+        for debit, st_line, left in done:
+            debit.with_env(quiet.env).write(
+                {"state": "settled", "settlement_line_id": st_line.id})
+            debit._note_credit_left(left)
+        for run, settled in debits.grouped("collection_id").items():
+            run.message_post(body=_(
+                "%(count)s direct debits settled by the bank statement (lines %(first)s "
+                "to %(last)s).", count=len(settled),
+                first=settled[:1].settlement_line_id.display_name,
+                last=settled[-1:].settlement_line_id.display_name,
+            ))
+        return lines
+
+    def _note_credit_left(self, left):
+        if self.currency_id.compare_amounts(left, 0) > 0:
             self.message_post(body=_(
                 "%(amount)s more than the rent calls still owed (paid meanwhile): left as "
                 "a credit of the tenant.", amount=left,
             ))
-        return True
 
     def _register_return(self, st_line, code, text):
         """The debit came back (R-transaction ``st_line``): reopen the rent calls.
