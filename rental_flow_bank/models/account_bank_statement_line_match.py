@@ -286,6 +286,8 @@ class AccountBankStatementLine(models.Model):
                 alternatives=result.alternatives, index=index, translate=translate,
             )
             if result.status == STATUS_AUTO and auto:
+                # created as decided: one that fails to reconcile goes back to review
+                vals.update(state="auto", decided_on=fields.Datetime.now())
                 to_reconcile.append(len(vals_list))
             elif result.status in (STATUS_AUTO, STATUS_REVIEW):
                 stats["review"] += 1
@@ -311,10 +313,12 @@ class AccountBankStatementLine(models.Model):
            suspense item back (Odoo's undo) and goes to the queue.
         3. The owner splits of all these reconciliations are created in one batch.
 
-        The proposal in state 'auto' is the log of each automatic reconciliation (rule,
-        score, reason, time), listed on the bank line; a chatter message per line would
-        cost as much as the reconciliation plan itself. People's decisions (accept,
-        reassign, split, not rent, undo) are also written in the bank entry's chatter.
+        ``proposals`` are created in state 'auto' (one whose line fails to reconcile goes
+        back to 'review' with the error): the proposal is the log of each automatic
+        reconciliation (rule, score, reason, time), listed on the bank line; a chatter
+        message per line would cost as much as the reconciliation plan itself. People's
+        decisions (accept, reassign, split, not rent, undo) are also written in the bank
+        entry's chatter.
         """
         failed = {}
         pairs_of = {}
@@ -392,16 +396,18 @@ class AccountBankStatementLine(models.Model):
                     line = self.env["rental.match.proposal"].browse(proposal_id).statement_line_id
                     super(AccountBankStatementLine, line).action_undo_reconciliation()
         self.env["rental.owner.split"]._process_pending()
-        done = self.env["rental.match.proposal"].browse(list(pairs_of))
-        done.write({"state": "auto", "decided_on": fields.Datetime.now()})
-        stats["auto"] += len(done)
+        stats["auto"] += len(pairs_of)
         for proposal in self.env["rental.match.proposal"].browse(list(failed)):
             _logger.warning("Automatic reconciliation of bank line %s failed: %s",
                             proposal.statement_line_id.id, failed[proposal.id])
-            proposal.reason = self.env._(
-                "%(reason)s; automatic reconciliation failed: %(error)s",
-                reason=proposal.reason, error=failed[proposal.id],
-            )
+            proposal.write({
+                "state": "review",
+                "decided_on": False,
+                "reason": self.env._(
+                    "%(reason)s; automatic reconciliation failed: %(error)s",
+                    reason=proposal.reason, error=failed[proposal.id],
+                ),
+            })
         stats["errors"] += len(failed)
         stats["review"] += len(failed)
 

@@ -61,7 +61,7 @@ class RentalMatchProposal(models.Model):
     score = fields.Integer(readonly=True, aggregator="avg")
     score_band = fields.Selection(
         [("high", "90-100"), ("medium", "60-89"), ("low", "0-59")],
-        compute="_compute_score_band", store=True,
+        compute="_compute_score_band", store=True, precompute=True,
     )
     reason = fields.Text(readonly=True)
     alternatives = fields.Text(readonly=True)
