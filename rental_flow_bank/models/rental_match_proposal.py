@@ -268,7 +268,7 @@ class RentalMatchProposalLine(models.Model):
     move_line_id = fields.Many2one("account.move.line", string="Journal Item", required=True,
                                    index=True, ondelete="cascade")
     move_id = fields.Many2one(related="move_line_id.move_id", string="Rent Call", store=True,
-                              index=True)
+                              index=True, precompute=True)
     date_maturity = fields.Date(related="move_line_id.date_maturity", string="Due Date")
     currency_id = fields.Many2one(related="proposal_id.currency_id")
     amount = fields.Monetary(required=True)
