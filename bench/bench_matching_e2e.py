@@ -330,13 +330,15 @@ def run(env, dataset, journal, item_move, lines, label, check_only=False, explai
     env = env(context=dict(env.context, allowed_company_ids=journal.company_id.ids))
     master = dataset.master_iban
     data = camt_file(lines, master, rewrite_references(dataset, item_move))
-    if check_only:
+    captured = []
+    with contextlib.nullcontext() if check_only else capture_match(env, captured):
         started = time.perf_counter()
         bank_import = env["rental.bank.import"]._import_file(data, f"bench-{label}.xml")
         env.flush_all()
         elapsed = time.perf_counter() - started
-        if bank_import.state != "done":
-            sys.exit(f"import failed ({bank_import.state}): {bank_import.error}")
+    if bank_import.state != "done":
+        sys.exit(f"import failed ({bank_import.state}): {bank_import.error}")
+    if check_only:
         st_lines = bank_import.line_ids
         with_property = st_lines.filtered("rental_property_id")
         log(f"{label}: {len(st_lines)} lines imported in {elapsed:.1f} s, "
@@ -348,14 +350,6 @@ def run(env, dataset, journal, item_move, lines, label, check_only=False, explai
         if tags != {line.id for line in lines}:
             sys.exit("the imported lines do not carry the bench line ids")
         return None
-    captured = []
-    with capture_match(env, captured):
-        started = time.perf_counter()
-        bank_import = env["rental.bank.import"]._import_file(data, f"bench-{label}.xml")
-        env.flush_all()
-        elapsed = time.perf_counter() - started
-    if bank_import.state != "done":
-        sys.exit(f"import failed ({bank_import.state}): {bank_import.error}")
     if not captured:
         sys.exit("the import did not run _rental_match()")
     stats = captured[-1]

@@ -101,7 +101,9 @@ class TestStatementReconcileMany(SplitTestCommon):
             self.bank_line(-960.0): {"allocations": [(credit, 960.0)]},
         }
 
-    def test_many_gives_the_entries_of_one_by_one(self):
+    def many_and_one_by_one(self):
+        """Snapshots of the plan reconciled one by one, then all at once (both rolled
+        back)."""
         plan = self.plan()
         lines = self.env["account.bank.statement.line"].union(*plan)
         calls = self.jan | self.feb | self.mar | self.apr
@@ -111,12 +113,16 @@ class TestStatementReconcileMany(SplitTestCommon):
                 line._rental_reconcile_with(**spec)
 
         expected = self.rolled_back(one_by_one, lines, calls)
+        got = self.rolled_back(lambda: lines._rental_reconcile_many(plan), lines, calls)
+        return expected, got, len(plan)
+
+    def test_many_gives_the_entries_of_one_by_one(self):
+        expected, got, count = self.many_and_one_by_one()
         # the single path did reconcile everything (not a comparison of two no-ops)
-        self.assertTrue(all(row[0] for row in expected[:len(plan)]))
-        self.assertEqual([state for state, __ in expected[len(plan)]],
+        self.assertTrue(all(row[0] for row in expected[:count]))
+        self.assertEqual([state for state, __ in expected[count]],
                          ["paid", "paid", "paid", "partial"])
         self.assertEqual(len(expected[-1]), 4, "one owner split per rent call")
-        got = self.rolled_back(lambda: lines._rental_reconcile_many(plan), lines, calls)
         self.assertEqual(got, expected)
 
     def test_many_applies_analytic_distribution_models(self):
@@ -130,20 +136,11 @@ class TestStatementReconcileMany(SplitTestCommon):
             "account_prefix": self.tenant_account.code,
             "analytic_distribution": {str(building.id): 100},
         })
-        plan = self.plan()
-        lines = self.env["account.bank.statement.line"].union(*plan)
-        calls = self.jan | self.feb | self.mar | self.apr
-
-        def one_by_one():
-            for line, spec in plan.items():
-                line._rental_reconcile_with(**spec)
-
-        expected = self.rolled_back(one_by_one, lines, calls)
-        distributed = [item for row in expected[:len(plan)] for item in row[-1]
+        expected, got, count = self.many_and_one_by_one()
+        distributed = [item for row in expected[:count] for item in row[-1]
                        if item[11] == {str(building.id): 100}]
         self.assertTrue(distributed, "the model applies to the tenant counterparts")
         self.assertTrue(all(item[12] for item in distributed), "with analytic lines")
-        got = self.rolled_back(lambda: lines._rental_reconcile_many(plan), lines, calls)
         self.assertEqual(got, expected)
 
     def test_many_returns_the_counterparts(self):

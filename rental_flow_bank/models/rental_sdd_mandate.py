@@ -376,6 +376,7 @@ class RentalSddMandate(models.Model):
         it is dead (account closed or blocked, no mandate, debtor deceased). A rejected
         first collection (never collected) makes the next collection a first one again."""
         rejected = debit.state == "rejected"
+        what = _("rejected by the bank") if rejected else _("returned")
         for mandate in self:
             vals = {
                 "last_return_code": code,
@@ -387,13 +388,9 @@ class RentalSddMandate(models.Model):
                 vals.update({
                     "state": "revoked",
                     "revoke_date": debit.return_date,
-                    "revoke_reason": (
-                        _("Debit %(e2e)s rejected: %(code)s %(text)s",
-                          e2e=debit.end_to_end_id, code=code, text=text or "")
-                        if rejected else
-                        _("Debit %(e2e)s returned: %(code)s %(text)s",
-                          e2e=debit.end_to_end_id, code=code, text=text or "")
-                    ),
+                    "revoke_reason": _("Debit %(e2e)s %(what)s: %(code)s %(text)s",
+                                       e2e=debit.end_to_end_id, what=what, code=code,
+                                       text=text or ""),
                 })
             elif rejected and debit.sequence_type == "FRST" and not self.env[
                 "rental.sdd.debit"
@@ -401,23 +398,14 @@ class RentalSddMandate(models.Model):
                             ("state", "in", ("sent", "settled", "returned"))], limit=1):
                 vals["first_collection_done"] = False
             mandate.write(vals)
-            if rejected:
-                body = (
-                    _("Debit %(e2e)s rejected (%(code)s %(text)s): mandate revoked.",
-                      e2e=debit.end_to_end_id, code=code, text=text or "")
-                    if closing else
-                    _("Debit %(e2e)s rejected (%(code)s %(text)s): the mandate stays valid.",
-                      e2e=debit.end_to_end_id, code=code or "?", text=text or "")
-                )
-                if debit.amendment and not closing:
-                    body += " " + _("It carried the mandate's amendment: enter the "
-                                    "amendment again so that the next collection sends it.")
-            else:
-                body = (
-                    _("Debit %(e2e)s returned (%(code)s %(text)s): mandate revoked.",
-                      e2e=debit.end_to_end_id, code=code, text=text or "")
-                    if closing else
-                    _("Debit %(e2e)s returned (%(code)s %(text)s): the mandate stays valid.",
-                      e2e=debit.end_to_end_id, code=code or "?", text=text or "")
-                )
+            body = (
+                _("Debit %(e2e)s %(what)s (%(code)s %(text)s): mandate revoked.",
+                  e2e=debit.end_to_end_id, what=what, code=code, text=text or "")
+                if closing else
+                _("Debit %(e2e)s %(what)s (%(code)s %(text)s): the mandate stays valid.",
+                  e2e=debit.end_to_end_id, what=what, code=code or "?", text=text or "")
+            )
+            if rejected and debit.amendment and not closing:
+                body += " " + _("It carried the mandate's amendment: enter the "
+                                "amendment again so that the next collection sends it.")
             mandate.message_post(body=body)
