@@ -8,6 +8,7 @@ from . import rental_virtual_iban_pool
 from . import rental_virtual_iban
 from . import account_move
 from . import account_move_line
+from . import account_move_line_batch
 from . import account_bank_statement_line
 from . import chart_template
 from . import rental_demo

@@ -200,11 +200,13 @@ class AccountBankStatementLine(models.Model):
     def _rental_replace_suspense_many(self, plan, prepared=None):
         """First half of :meth:`_rental_reconcile_many`: check every line, then replace
         the suspense items of all the bank entries by their counterparts in a few ORM
-        calls (all the counterparts created in one call, the suspense items removed in
-        one call, the balance of all the entries checked once, then Odoo's statement
-        line/entry synchronisation run once over the lines). The entries are those of
-        :meth:`_rental_reconcile_with` but for the database id of the first counterpart
-        (a new item where the single path rewrites the suspense item).
+        calls (the first counterparts written on the suspense items in one batch, the
+        others created in one call, the balance of all the entries checked once, then
+        Odoo's statement line/entry synchronisation run once over the lines). The
+        entries are those of :meth:`_rental_reconcile_with`. Where a distribution model
+        may apply, the counterparts are all created and the suspense items removed (the
+        creation books their analytic distribution): the same entries but for the
+        database id of the first counterpart.
         Reconciles nothing: returns ``{line: (counterparts, pairs)}``, the counterparts
         as :meth:`_rental_reconcile_with` returns them and the ``(counterpart, target)``
         pairs to reconcile, in the order of the allocations, for the caller to reconcile
@@ -237,33 +239,51 @@ class AccountBankStatementLine(models.Model):
                 ))
         if not prepared:
             return {}
-        # The counterparts of all the lines are created in one call, then the suspense
-        # items removed in one call, as Odoo's own undo rebuilds a bank entry
-        # (``force_delete``). Writing each suspense item instead would cost one ORM write
-        # per line: the counterparts' values (label, amount, partner) differ line by line.
-        # Bank entries have no taxes: no invoice line synchronisation; their balance is
-        # checked once below.
         Line = self.env["account.move.line"].with_context(
             check_move_validity=False, skip_account_move_synchronization=True,
             skip_invoice_sync=True,
         )
-        extra = {}
-        if self._rental_no_analytic_model():
-            # no distribution model can apply: the counterparts get no analytic
-            # distribution, which saves computing it (one model search per partner)
-            # and rebuilding their (absent) analytic lines
-            extra = {"analytic_distribution": False}
-            Line = Line.with_context(skip_analytic_sync=True)
-        created = iter(Line.create([
-            {**vals, **extra, "move_id": line.move_id.id}
-            for line, (__, ___, vals_list) in prepared.items()
-            for vals in vals_list
-        ]))
-        Line.union(*(suspense for suspense, __, ___ in prepared.values())).with_context(
-            force_delete=True
-        ).unlink()
-        # as a write on the entry does: marked as edited by hand; all the entries'
-        # balance checked here at once, then the statement lines synchronised
+        if self._rental_no_analytic_model() and not self.move_id.filtered("inalterable_hash"):
+            # As one by one: the first counterpart of each line is written on its suspense
+            # item, in one batch (``_rental_write_many``: the values differ line by line),
+            # the others are created in one call. No distribution model can apply: the
+            # counterparts get no analytic distribution (it is not recomputed on the
+            # suspense items, it is set on the new ones), which saves computing it: one
+            # model search per item.
+            suspense_items = Line.union(*(suspense for suspense, __, ___ in prepared.values()))
+            suspense_items._rental_write_many(
+                [vals_list[0] for __, ___, vals_list in prepared.values()],
+                unchanged=["analytic_distribution"],
+            )
+            created = iter(Line.with_context(skip_analytic_sync=True).create([
+                {**vals, "analytic_distribution": False, "move_id": line.move_id.id}
+                for line, (__, ___, vals_list) in prepared.items()
+                for vals in vals_list[1:]
+            ]))
+            counterparts_of = {
+                line: Line.union(suspense, *(next(created) for __ in vals_list[1:]))
+                for line, (suspense, __, vals_list) in prepared.items()
+            }
+        else:
+            # The counterparts of all the lines are created in one call, then the
+            # suspense items removed in one call, as Odoo's own undo rebuilds a bank entry
+            # (``force_delete``): a distribution model may give them an analytic
+            # distribution, which the creation computes and books.
+            created = iter(Line.create([
+                {**vals, "move_id": line.move_id.id}
+                for line, (__, ___, vals_list) in prepared.items()
+                for vals in vals_list
+            ]))
+            counterparts_of = {
+                line: Line.union(*(next(created) for __ in vals_list))
+                for line, (__, ___, vals_list) in prepared.items()
+            }
+            Line.union(*(suspense for suspense, __, ___ in prepared.values())).with_context(
+                force_delete=True
+            ).unlink()
+        # Bank entries have no taxes: no invoice line synchronisation. As a write on the
+        # entry does: marked as edited by hand; all the entries' balance checked here at
+        # once, then the statement lines synchronised.
         self.move_id.with_context(skip_readonly_check=True,
                                   skip_account_move_synchronization=True).write(
             {"is_manually_modified": True}
@@ -272,8 +292,8 @@ class AccountBankStatementLine(models.Model):
             {"line_ids"}
         )
         replaced = {}
-        for line, (__, merged, vals_list) in prepared.items():
-            counterparts = Line.union(*(next(created) for __ in vals_list)).with_env(self.env)
+        for line, (__, merged, ___) in prepared.items():
+            counterparts = counterparts_of[line].with_env(self.env)
             targets = [target for target, __ in merged]
             replaced[line] = (counterparts, list(zip(counterparts, targets, strict=False)))
         return replaced
