@@ -25,7 +25,7 @@ from ..engines.matching import (
     Party,
     VirtualIban,
 )
-from .rental_match_proposal import LIVE_STATES, QUEUE_STATES, check_can_reconcile
+from .rental_match_proposal import LIVE_STATES, QUEUE_STATES, check_can_reconcile, score_band
 
 _logger = logging.getLogger(__name__)
 
@@ -292,7 +292,15 @@ class AccountBankStatementLine(models.Model):
             elif result.status in (STATUS_AUTO, STATUS_REVIEW):
                 stats["review"] += 1
             vals_list.append(vals)
+        # the proposal lines in one call of their own (as one2many commands, they would
+        # be created proposal by proposal)
+        lines_vals = [vals.pop("line_ids", ()) for vals in vals_list]
         proposals = Proposal.create(vals_list)
+        self.env["rental.match.proposal.line"].create([
+            {**values, "proposal_id": proposal.id}
+            for proposal, commands in zip(proposals, lines_vals, strict=True)
+            for __, ___, values in commands
+        ])
         stats["seconds_propose"] += time.perf_counter() - started
         started = time.perf_counter()
         self._rental_reconcile_auto(proposals.browse([proposals[n].id for n in to_reconcile]),
@@ -437,6 +445,8 @@ class AccountBankStatementLine(models.Model):
             "property_id": row["rental_property_id"],
             "state": state,
             "reason": reason,
+            # the computed fields given (not computed record by record at creation)
+            "score_band": score_band(proposal.score if proposal else 0),
         }
         if proposal is None:
             return vals
@@ -453,7 +463,8 @@ class AccountBankStatementLine(models.Model):
                 for alt in alternatives
             ) or False,
             "line_ids": [
-                (0, 0, {"move_line_id": alloc.item_id, "amount": float(alloc.amount)})
+                (0, 0, {"move_line_id": alloc.item_id, "amount": float(alloc.amount),
+                        **self._rental_item_move(index, alloc.item_id)})
                 for alloc in proposal.allocations
             ],
         })
@@ -462,6 +473,12 @@ class AccountBankStatementLine(models.Model):
             vals["property_id"] = lease.property_id or vals["property_id"]
             vals["partner_id"] = lease.tenants[0].partner_id if lease.tenants else False
         return vals
+
+    @api.model
+    def _rental_item_move(self, index, item_id):
+        """``{"move_id": ...}`` of an allocated item when the index knows its entry."""
+        item = index.items.get(item_id) if index else None
+        return {"move_id": item.move_id} if item and item.move_id else {}
 
     # -- candidates ----------------------------------------------------------------------
 
@@ -488,7 +505,8 @@ class AccountBankStatementLine(models.Model):
         master_ibans = [row[0] for row in cr.fetchall() if row[0]]
         cr.execute(SQL(
             """
-            SELECT aml.id, m.rental_lease_id, m.rental_call_kind, aml.amount_residual_currency,
+            SELECT aml.id, aml.move_id, m.rental_lease_id, m.rental_call_kind,
+                   aml.amount_residual_currency,
                    COALESCE(aml.date_maturity, m.invoice_date_due, m.date) AS due_date, m.name,
                    m.payment_reference, m.partner_id, m.rental_period_start, m.amount_total,
                    cur.name AS currency
@@ -589,6 +607,7 @@ class AccountBankStatementLine(models.Model):
                 period_start=row["rental_period_start"],
                 amount_total=_money(row["amount_total"]),
                 currency=row["currency"],
+                move_id=row["move_id"],
             )
             for row in item_rows
         ]

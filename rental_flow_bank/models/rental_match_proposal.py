@@ -16,6 +16,11 @@ LIVE_STATES = ("review", "unmatched", "auto", "accepted", "not_rent")
 QUEUE_STATES = ("review", "unmatched")
 
 
+def score_band(score):
+    """The band of a score (0-100) the review queue groups and filters by."""
+    return "high" if score >= 90 else "medium" if score >= 60 else "low"
+
+
 def check_can_reconcile(env):
     """Deciding on bank lines is bank reconciliation: Odoo gives it to the accounting
     groups (``account.group_account_basic`` and above), not to billing users."""
@@ -59,9 +64,12 @@ class RentalMatchProposal(models.Model):
     rule_id = fields.Many2one("rental.matching.rule", readonly=True)
     rule_type = fields.Selection(_builtin_selection(), readonly=True)
     score = fields.Integer(readonly=True, aggregator="avg")
+    # Computed, but writable (shown nowhere editable): the matching gives the band with
+    # the score at creation, where Odoo would discard a readonly computed field's value
+    # and compute it record by record (5,000 proposals per statement).
     score_band = fields.Selection(
         [("high", "90-100"), ("medium", "60-89"), ("low", "0-59")],
-        compute="_compute_score_band", store=True, precompute=True,
+        compute="_compute_score_band", store=True, precompute=True, readonly=False,
     )
     reason = fields.Text(readonly=True)
     alternatives = fields.Text(readonly=True)
@@ -91,8 +99,7 @@ class RentalMatchProposal(models.Model):
     @api.depends("score")
     def _compute_score_band(self):
         for proposal in self:
-            score = proposal.score
-            proposal.score_band = "high" if score >= 90 else "medium" if score >= 60 else "low"
+            proposal.score_band = score_band(proposal.score)
 
     def _compute_display_name(self):
         for proposal in self:
@@ -267,12 +274,19 @@ class RentalMatchProposalLine(models.Model):
                                   ondelete="cascade")
     move_line_id = fields.Many2one("account.move.line", string="Journal Item", required=True,
                                    index=True, ondelete="cascade")
-    move_id = fields.Many2one(related="move_line_id.move_id", string="Rent Call", store=True,
-                              index=True, precompute=True)
+    # The item's entry, given by the matching at creation (see ``score_band``): computed
+    # rather than related, so that a value written never goes to the journal item.
+    move_id = fields.Many2one("account.move", string="Rent Call", compute="_compute_move_id",
+                              store=True, index=True, precompute=True, readonly=False)
     date_maturity = fields.Date(related="move_line_id.date_maturity", string="Due Date")
     currency_id = fields.Many2one(related="proposal_id.currency_id")
     amount = fields.Monetary(required=True)
     residual = fields.Monetary(string="Open Now", compute="_compute_residual")
+
+    @api.depends("move_line_id.move_id")
+    def _compute_move_id(self):
+        for row in self:
+            row.move_id = row.move_line_id.move_id
 
     @api.depends("move_line_id.amount_residual_currency")
     def _compute_residual(self):

@@ -20,6 +20,7 @@ class TestMatchingRules(MatchingCommon):
         self.assertGreaterEqual(proposal.score, 90)
         self.assertIn("virtual IBAN", proposal.reason)
         self.assertEqual(proposal.line_ids.move_id, self.jan_a)
+        self.assertEqual(proposal.score_band, "high")
         self.assertTrue(line.is_reconciled)
         self.assertEqual(self.jan_a.payment_state, "paid")
         self.assertEqual(self.feb_a.payment_state, "not_paid")
@@ -29,6 +30,21 @@ class TestMatchingRules(MatchingCommon):
                          self.env.ref("rental_flow_bank.matching_rule_virtual_iban"))
         self.assertTrue(proposal.decided_on)
         self.assertEqual(line.rental_proposal_ids, proposal)
+
+    def test_score_band_given_at_creation_follows_the_score(self):
+        """The matching gives the band with the score; it stays computed from the score
+        (in the database as in the cache), and the queue filters by it."""
+        line = self.bank_line(960.0, partner_name="SOMEONE ELSE")
+        self.match(line)
+        proposal = self.proposal(line)
+        Proposal = self.env["rental.match.proposal"]
+        for score, band in ((95, "high"), (72, "medium"), (10, "low")):
+            proposal.score = score
+            self.env.flush_all()
+            proposal.invalidate_recordset(["score_band"])
+            self.assertEqual(proposal.score_band, band)
+            self.assertEqual(Proposal.search([("id", "=", proposal.id),
+                                              ("score_band", "=", band)]), proposal)
 
     def test_reasons_in_the_user_language(self):
         """The queue explains itself in the accountant's language (French here): the

@@ -58,7 +58,8 @@ class OpenItem:
     ``number`` is the invoice name (``RENT/2026/11/0042``), ``payment_reference`` the
     reference printed for the payer (an ISO 11649 ``RF...`` creditor reference or any other
     unique text). ``partner_id`` is the debtor (the tenant, or the housing-benefit payer
-    for a ``housing_benefit`` item).
+    for a ``housing_benefit`` item). ``move_id``: the call's entry, when the caller has it
+    (the engine does not use it).
     """
 
     id: int
@@ -72,6 +73,7 @@ class OpenItem:
     period_start: date | None = None
     amount_total: Decimal | None = None
     currency: str = "EUR"
+    move_id: int | None = None
 
 
 @dataclass(frozen=True)
