@@ -691,7 +691,16 @@ class RentalLease(models.Model):
         for start in range(0, len(vals_list), RENT_CALL_BATCH):
             batch = Move.create(vals_list[start : start + RENT_CALL_BATCH])
             batch._rental_subscribe_partners()
-            batch.with_context(rental_sequence_memo={}).action_post()
+            # Posting ticks each entry as checked (``move.checked = ...`` entry by entry,
+            # when the journal says so): one full write per entry, each with its balance
+            # check. Protected, the value is only put in the cache and written with the
+            # batch's other fields. The tenants' customer ranks are raised once for the
+            # batch rather than tenant by tenant (a query and a savepoint each).
+            ranks = {}
+            with self.env.protecting([Move._fields["checked"]], batch):
+                batch.with_context(rental_sequence_memo={},
+                                   rental_defer_rank=ranks).action_post()
+            self.env["res.partner"]._rental_apply_ranks(ranks)
             moves |= batch
         moves._rental_set_owner_partners()
         return moves.with_env(self.env)

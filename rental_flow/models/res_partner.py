@@ -1,4 +1,6 @@
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -13,6 +15,31 @@ class ResPartner(models.Model):
     rental_is_tenant = fields.Boolean(
         compute="_compute_rental_roles", search="_search_rental_is_tenant", string="Is a Tenant"
     )
+
+    def _increase_rank(self, field, n=1):
+        """Within ``rental_defer_rank`` (a dict in the context), only count: posting
+        thousands of rent calls raises the rank of each tenant in a query and a
+        savepoint of its own; :meth:`_rental_apply_ranks` applies the counts in a few."""
+        deferred = self.env.context.get("rental_defer_rank")
+        if deferred is None or not self.ids:
+            return super()._increase_rank(field, n)
+        counts = deferred.setdefault(field, defaultdict(int))
+        for partner_id in self.ids:
+            counts[partner_id] += n
+        return None
+
+    @api.model
+    def _rental_apply_ranks(self, deferred):
+        """Apply the ranks counted in ``deferred`` (see :meth:`_increase_rank`): one
+        update per field and count, as Odoo's own (skipped when another transaction
+        holds the partners)."""
+        for field, counts in deferred.items():
+            by_count = defaultdict(list)
+            for partner_id, count in counts.items():
+                by_count[count].append(partner_id)
+            for count, partner_ids in by_count.items():
+                self.browse(partner_ids)._increase_rank(field, count)
+        deferred.clear()
 
     def _compute_rental_roles(self):
         owners = set(self._rental_owner_ids())

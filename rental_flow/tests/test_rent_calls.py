@@ -53,6 +53,27 @@ class TestRentCalls(RentalTestCommon):
         follower = call.message_follower_ids.filtered(lambda f: f.partner_id == self.tenant)
         self.assertTrue(follower.subtype_ids)
 
+    def test_posting_in_bulk_keeps_what_odoo_posting_sets(self):
+        """Rent calls are posted in batches: each is checked (the journal ticks its entries
+        on posting) and each tenant's customer rank goes up by the number of calls, as
+        when Odoo posts them one by one."""
+        lease = self.make_lease(start=date(2026, 1, 1))
+        other_tenant = self.env["res.partner"].create({"name": "Second Tenant"})
+        other = self.make_lease(unit=self.unit2, start=date(2026, 1, 1),
+                                tenant_id=other_tenant.id)
+        ranks = (self.tenant.customer_rank, other_tenant.customer_rank)
+        calls = (lease | other)._issue_rent_calls(until=date(2026, 3, 1))
+        self.assertEqual(len(calls), 6)
+        self.assertTrue(calls.journal_id.autocheck_on_post)
+        self.assertEqual(set(calls.mapped("checked")), {True})
+        self.env.invalidate_all()
+        self.assertEqual((self.tenant.customer_rank, other_tenant.customer_rank),
+                         (ranks[0] + 3, ranks[1] + 3))
+        # a journal that does not tick its entries on posting leaves them unchecked
+        calls.journal_id.autocheck_on_post = False
+        more = (lease | other)._issue_rent_calls(until=date(2026, 4, 1))
+        self.assertEqual(more.mapped("checked"), [False, False])
+
     def test_issuing_twice_never_duplicates_a_period(self):
         lease = self.make_lease(start=date(2026, 1, 1))
         first = lease._issue_rent_calls(until=date(2026, 3, 1))
